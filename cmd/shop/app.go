@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/rs/zerolog"
+
+	"github.com/serverless-shop/shop/platform/httpx"
+)
+
+// shutdownTimeout bounds how long Close waits for in-flight requests.
+const shutdownTimeout = 20 * time.Second
+
+// Main is the running program: it builds stores, bus and router from the
+// configuration, serves HTTP and runs the background workers.
+type Main struct {
+	cfg Config
+	log zerolog.Logger
+
+	ln  net.Listener
+	srv *http.Server
+
+	// bgCancel stops the background workers; bg waits for them.
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
+	// closers release what Run opened, in reverse order.
+	closers []func() error
+	// checks are the readiness probes of the stores.
+	checks map[string]func(context.Context) error
+}
+
+// NewMain returns a program logging to w.
+func NewMain(cfg Config, w io.Writer) *Main {
+	return &Main{cfg: cfg, log: newLogger(cfg, w), checks: map[string]func(context.Context) error{}}
+}
+
+// Run opens everything, starts listening and returns once the server
+// accepts connections.
+func (m *Main) Run(ctx context.Context) error {
+	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.bgCancel = cancel
+
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, httpx.RequestLogger(m.log), httpx.Recoverer, middleware.CleanPath)
+	r.NotFound(httpx.NotFound)
+	r.MethodNotAllowed(httpx.MethodNotAllowed)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", m.ready)
+
+	if err := m.wire(ctx, bgCtx, r); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(m.cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on PORT %d: %w", m.cfg.Port, err)
+	}
+	m.ln = ln
+	m.srv = &http.Server{
+		Handler:           r,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          nil,
+	}
+	go func() {
+		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error().Err(err).Msg("server stopped")
+		}
+	}()
+	m.log.Info().Str("addr", ln.Addr().String()).Str("store", m.cfg.Store).Str("bus", m.cfg.Bus).Msg("listening")
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Close stops accepting requests, finishes those in flight, stops the
+// background workers and closes the stores and the bus.
+func (m *Main) Close() error {
+	var errsOut []error
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if err := m.srv.Shutdown(ctx); err != nil {
+			errsOut = append(errsOut, fmt.Errorf("shutdown http: %w", err))
+		}
+	}
+	if m.bgCancel != nil {
+		m.bgCancel()
+	}
+	m.bg.Wait()
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i](); err != nil {
+			errsOut = append(errsOut, err)
+		}
+	}
+	m.closers = nil
+	return errors.Join(errsOut...)
+}
+
+// goBackground runs fn until Close.
+func (m *Main) goBackground(ctx context.Context, fn func(context.Context)) {
+	m.bg.Add(1)
+	go func() {
+		defer m.bg.Done()
+		fn(ctx)
+	}()
+}
+
+func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status := map[string]string{}
+	code := http.StatusOK
+	for name, check := range m.checks {
+		if err := check(ctx); err != nil {
+			zerolog.Ctx(r.Context()).Warn().Err(err).Str("check", name).Msg("not ready")
+			status[name] = "unavailable"
+			code = http.StatusServiceUnavailable
+			continue
+		}
+		status[name] = "ok"
+	}
+	httpx.JSON(w, code, map[string]any{"status": map[bool]string{true: "ready", false: "not ready"}[code == http.StatusOK], "checks": status})
+}

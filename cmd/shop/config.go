@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/rs/zerolog"
+)
+
+// Config is every setting of the binary, read once from the environment.
+// The README's configuration table lists the same variables.
+type Config struct {
+	Port      int    `env:"PORT" envDefault:"8080"`
+	Store     string `env:"SHOP_STORE" envDefault:"embedded"`
+	Bus       string `env:"SHOP_BUS" envDefault:"local"`
+	DataDir   string `env:"SHOP_DATA_DIR" envDefault:"./data"`
+	LogLevel  string `env:"SHOP_LOG_LEVEL" envDefault:"info"`
+	LogFormat string `env:"SHOP_LOG_FORMAT" envDefault:"json"`
+
+	ProductTable       string `env:"SHOP_PRODUCT_TABLE" envDefault:"product"`
+	BasketTable        string `env:"SHOP_BASKET_TABLE" envDefault:"basket"`
+	BasketCatalogTable string `env:"SHOP_BASKET_CATALOG_TABLE" envDefault:"basket-catalog"`
+	OrderTable         string `env:"SHOP_ORDER_TABLE" envDefault:"order"`
+	OutboxTable        string `env:"SHOP_OUTBOX_TABLE" envDefault:"outbox"`
+	CreateTables       bool   `env:"SHOP_CREATE_TABLES" envDefault:"false"`
+
+	EventBusName          string `env:"SHOP_EVENT_BUS_NAME" envDefault:"SwnEventBus"`
+	CheckoutSource        string `env:"SHOP_CHECKOUT_SOURCE" envDefault:"com.swn.basket.checkoutbasket"`
+	CheckoutDetailType    string `env:"SHOP_CHECKOUT_DETAIL_TYPE" envDefault:"CheckoutBasket"`
+	ProductSource         string `env:"SHOP_PRODUCT_SOURCE" envDefault:"com.swn.product"`
+	OrderQueueURL         string `env:"SHOP_ORDER_QUEUE_URL"`
+	BasketQueueURL        string `env:"SHOP_BASKET_QUEUE_URL"`
+	SQSPoll               bool   `env:"SHOP_SQS_POLL" envDefault:"true"`
+	LambdaPassThroughPath string `env:"AWS_LWA_PASS_THROUGH_PATH" envDefault:"/events"`
+	PprofAddr             string `env:"SHOP_PPROF_ADDR"`
+}
+
+// LoadConfig parses and validates the configuration from environ
+// (os.Environ's form). Its error names the offending variable.
+func LoadConfig(environ []string) (Config, error) {
+	var c Config
+	err := env.ParseWithOptions(&c, env.Options{Environment: env.ToMap(environ)})
+	if err != nil {
+		var pe env.ParseError
+		if errors.As(err, &pe) {
+			return c, fmt.Errorf("invalid %s: %v", envName(pe.Name), pe.Err)
+		}
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the values the types alone cannot.
+func (c Config) Validate() error {
+	oneOf := func(name, v string, allowed ...string) error {
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("invalid %s %q: must be one of %s", name, v, strings.Join(allowed, ", "))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("invalid PORT %d: must be from 0 to 65535", c.Port)
+	}
+	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil || c.LogLevel == "" {
+		return fmt.Errorf("invalid SHOP_LOG_LEVEL %q: must be one of trace, debug, info, warn, error", c.LogLevel)
+	}
+	if c.Bus == "aws" && c.Store != "dynamodb" {
+		return errors.New("invalid SHOP_BUS \"aws\": requires SHOP_STORE=dynamodb")
+	}
+	if c.LambdaPassThroughPath == "" || c.LambdaPassThroughPath[0] != '/' {
+		return fmt.Errorf("invalid AWS_LWA_PASS_THROUGH_PATH %q: must start with /", c.LambdaPassThroughPath)
+	}
+	return errors.Join(
+		oneOf("SHOP_STORE", c.Store, "embedded", "dynamodb"),
+		oneOf("SHOP_BUS", c.Bus, "local", "aws"),
+		oneOf("SHOP_LOG_FORMAT", c.LogFormat, "json", "console"),
+	)
+}
+
+func envName(field string) string {
+	f, ok := reflect.TypeFor[Config]().FieldByName(field)
+	if !ok {
+		return field
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+	return name
+}

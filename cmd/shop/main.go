@@ -1,0 +1,35 @@
+// Command shop is the whole shop in one binary: the product, basket and
+// ordering modules on an embedded store and in-process bus by default, or on
+// DynamoDB, EventBridge and SQS when configured.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	cfg, err := LoadConfig(os.Environ())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "shop: "+err.Error())
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := NewMain(cfg, os.Stdout)
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		m.log.Error().Err(err).Msg("start failed")
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	m.log.Info().Msg("shutting down")
+	if err := m.Close(); err != nil {
+		m.log.Error().Err(err).Msg("shutdown failed")
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/bus/localbus"
+	"github.com/serverless-shop/shop/platform/dynamo"
+	"github.com/serverless-shop/shop/platform/outbox"
+	"github.com/serverless-shop/shop/product"
+	productbolt "github.com/serverless-shop/shop/product/bolt"
+	productdynamo "github.com/serverless-shop/shop/product/dynamo"
+	producthttp "github.com/serverless-shop/shop/product/http"
+)
+
+// relayInterval is how often an outbox is swept besides the wake-up that
+// follows every commit.
+const relayInterval = 2 * time.Second
+
+// eventBus is what the wiring needs of a bus implementation.
+type eventBus interface {
+	bus.Publisher
+	bus.Subscriber
+	Start(ctx context.Context) error
+	Close() error
+}
+
+// wire builds the modules on the configured backends and mounts their routes.
+func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
+	var db dynamo.API
+	if m.cfg.Store == "dynamodb" {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return fmt.Errorf("aws config: %w", err)
+		}
+		db = dynamodb.NewFromConfig(awsCfg)
+		if m.cfg.CreateTables {
+			if err := m.createTables(ctx, db); err != nil {
+				return err
+			}
+		}
+	}
+
+	b, err := m.openBus()
+	if err != nil {
+		return err
+	}
+
+	products, err := m.openProducts(bgCtx, db, b)
+	if err != nil {
+		return err
+	}
+	r.Mount("/product", producthttp.NewHandler(products).Routes())
+
+	if err := b.Start(bgCtx); err != nil {
+		return fmt.Errorf("start bus: %w", err)
+	}
+	return nil
+}
+
+func (m *Main) openBus() (eventBus, error) {
+	if err := os.MkdirAll(m.cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create SHOP_DATA_DIR: %w", err)
+	}
+	b, err := localbus.Open(filepath.Join(m.cfg.DataDir, "bus.db"), localbus.WithLogger(m.log))
+	if err != nil {
+		return nil, fmt.Errorf("open bus: %w", err)
+	}
+	m.closers = append(m.closers, b.Close)
+	return b, nil
+}
+
+// relay starts moving a module's outbox to the bus and returns the function
+// its service calls after each commit.
+func (m *Main) relay(ctx context.Context, name string, store outbox.Store, pub bus.Publisher) func() {
+	rl := outbox.NewRelay(store, pub, relayInterval, m.log.With().Str("outbox", name).Logger())
+	m.goBackground(ctx, rl.Run)
+	return rl.Notify
+}
+
+func (m *Main) openProducts(ctx context.Context, db dynamo.API, pub bus.Publisher) (*product.Service, error) {
+	var (
+		store product.Store
+		ob    outbox.Store
+	)
+	if db != nil {
+		dob := outbox.NewDynamoStore(db, m.cfg.OutboxTable, "product")
+		store, ob = productdynamo.New(db, m.cfg.ProductTable, dob), dob
+	} else {
+		s, err := productbolt.Open(m.cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		m.closers = append(m.closers, s.Close)
+		store, ob = s, outbox.NewBoltStore(s.DB())
+	}
+	m.checks["product"] = store.Ping
+	return product.NewService(store, m.cfg.ProductSource, m.relay(ctx, "product", ob, pub)), nil
+}
+
+func (m *Main) createTables(ctx context.Context, db dynamo.API) error {
+	for _, in := range []*dynamodb.CreateTableInput{
+		productdynamo.TableInput(m.cfg.ProductTable),
+		outbox.TableInput(m.cfg.OutboxTable),
+	} {
+		if err := dynamo.EnsureTable(ctx, db, in); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,271 @@
+package localbus
+
+import (
+	"container/heap"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.etcd.io/bbolt"
+
+	"github.com/serverless-shop/shop/platform/bus"
+)
+
+// item is one pending record of one subscription, held in memory while the
+// bus runs; key is its key in the subscription's pending bucket.
+type item struct {
+	key uint64
+	rec record
+}
+
+// subscription delivers the pending events of one subscription: a ready
+// queue drained by workers, and a retry heap that a scheduler moves into the
+// ready queue when each retry falls due.
+type subscription struct {
+	b    *Bus
+	name string
+	h    bus.Handler
+
+	mu    sync.Mutex
+	ready []*item
+	retry retryHeap
+
+	// wake tells one idle worker that ready is not empty; a worker that takes
+	// an item and leaves more behind passes the signal on, so one signal
+	// after a commit of many events wakes as many workers as needed.
+	wake chan struct{}
+	// rewake tells the scheduler the retry heap changed.
+	rewake chan struct{}
+}
+
+func newSubscription(b *Bus, name string, h bus.Handler) *subscription {
+	return &subscription{
+		b:      b,
+		name:   name,
+		h:      h,
+		wake:   make(chan struct{}, 1),
+		rewake: make(chan struct{}, 1),
+	}
+}
+
+// load queues every stored pending record of the subscription.
+func (s *subscription) load(tx *bbolt.Tx) error {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return pendingBucket(tx, s.name).ForEach(func(k, v []byte) error {
+		rec, err := unmarshalRecord(v)
+		if err != nil {
+			return fmt.Errorf("subscription %q key %x: %w", s.name, k, err)
+		}
+		it := &item{key: binary.BigEndian.Uint64(k), rec: rec}
+		if rec.At.After(now) {
+			heap.Push(&s.retry, it)
+		} else {
+			s.ready = append(s.ready, it)
+		}
+		return nil
+	})
+}
+
+// run starts the workers and the retry scheduler; they stop when ctx ends.
+func (s *subscription) run(ctx context.Context, wg *sync.WaitGroup) {
+	for range s.b.cfg.workers {
+		wg.Go(func() { s.work(ctx) })
+	}
+	wg.Go(func() { s.schedule(ctx) })
+	signal(s.wake)
+	signal(s.rewake)
+}
+
+// enqueue makes a newly committed record ready for delivery at once.
+func (s *subscription) enqueue(it *item) {
+	s.mu.Lock()
+	s.ready = append(s.ready, it)
+	s.mu.Unlock()
+	signal(s.wake)
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+func (s *subscription) work(ctx context.Context) {
+	for {
+		it := s.take(ctx)
+		if it == nil {
+			return
+		}
+		s.deliver(ctx, it)
+	}
+}
+
+// take returns the next ready item, or nil once ctx has ended.
+func (s *subscription) take(ctx context.Context) *item {
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.mu.Lock()
+		if n := len(s.ready); n > 0 {
+			it := s.ready[0]
+			s.ready[0] = nil
+			s.ready = s.ready[1:]
+			s.mu.Unlock()
+			if n > 1 {
+				signal(s.wake)
+			}
+			return it
+		}
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.wake:
+		}
+	}
+}
+
+// schedule moves retries into the ready queue as they fall due.
+func (s *subscription) schedule(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		moved := false
+		var next time.Duration = -1
+		s.mu.Lock()
+		for s.retry.Len() > 0 && !s.retry[0].rec.At.After(now) {
+			s.ready = append(s.ready, heap.Pop(&s.retry).(*item))
+			moved = true
+		}
+		if s.retry.Len() > 0 {
+			next = s.retry[0].rec.At.Sub(now)
+		}
+		s.mu.Unlock()
+		if moved {
+			signal(s.wake)
+		}
+		var due <-chan time.Time
+		if next >= 0 {
+			timer.Reset(next)
+			due = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.rewake:
+		case <-due:
+		}
+	}
+}
+
+// deliver calls the handler once and records the outcome.
+func (s *subscription) deliver(ctx context.Context, it *item) {
+	cfg := &s.b.cfg
+	// Stopping the bus does not cancel a running handler: Close waits for it,
+	// bounded by the handler timeout, so work in progress can finish.
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.handlerTimeout)
+	err := s.call(hctx, it.rec.Envelope)
+	cancel()
+	log := cfg.log.With().Str("subscription", s.name).Str("event_id", it.rec.Envelope.ID).
+		Str("detail_type", it.rec.Envelope.DetailType).Logger()
+	if err == nil {
+		if err := s.b.db.Batch(func(tx *bbolt.Tx) error {
+			return pendingBucket(tx, s.name).Delete(itob(it.key))
+		}); err != nil {
+			log.Error().Err(err).Msg("bus: cannot delete delivered event; it will be delivered again after restart")
+		}
+		return
+	}
+	it.rec.Attempts++
+	it.rec.LastError = err.Error()
+	if it.rec.Attempts >= cfg.maxAttempts {
+		s.deadLetter(it, log)
+		return
+	}
+	it.rec.At = time.Now().Add(backoff(it.rec.Attempts, cfg.backoffBase, cfg.backoffMax))
+	log.Warn().Err(err).Int("attempt", it.rec.Attempts).Time("retry_at", it.rec.At).Msg("bus: handler failed")
+	val, mErr := it.rec.marshal()
+	if mErr == nil {
+		mErr = s.b.db.Batch(func(tx *bbolt.Tx) error {
+			return pendingBucket(tx, s.name).Put(itob(it.key), val)
+		})
+	}
+	if mErr != nil {
+		// The stored copy keeps its older attempt count; the retry still
+		// happens from memory.
+		log.Error().Err(mErr).Msg("bus: cannot record failed attempt")
+	}
+	s.mu.Lock()
+	heap.Push(&s.retry, it)
+	s.mu.Unlock()
+	signal(s.rewake)
+}
+
+func (s *subscription) deadLetter(it *item, log zerolog.Logger) {
+	it.rec.At = time.Now().UTC()
+	val, err := it.rec.marshal()
+	if err == nil {
+		err = s.b.db.Batch(func(tx *bbolt.Tx) error {
+			if err := pendingBucket(tx, s.name).Delete(itob(it.key)); err != nil {
+				return err
+			}
+			return deadBucket(tx, s.name).Put([]byte(it.rec.Envelope.ID), val)
+		})
+	}
+	if err != nil {
+		log.Error().Err(err).Msg("bus: cannot dead-letter event; it stays pending until restart")
+		return
+	}
+	log.Error().Int("attempts", it.rec.Attempts).Str("last_error", it.rec.LastError).Msg("bus: event dead-lettered")
+}
+
+// call runs the handler, turning a panic into an error so one bad event
+// cannot take the process down.
+func (s *subscription) call(ctx context.Context, e bus.Envelope) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panic: %v", r)
+		}
+	}()
+	return s.h(ctx, e)
+}
+
+// retryHeap orders items by next attempt time.
+type retryHeap []*item
+
+func (h retryHeap) Len() int           { return len(h) }
+func (h retryHeap) Less(i, j int) bool { return h[i].rec.At.Before(h[j].rec.At) }
+func (h retryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *retryHeap) Push(x any)        { *h = append(*h, x.(*item)) }
+func (h *retryHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return it
+}
+
+func pendingBucket(tx *bbolt.Tx, sub string) *bbolt.Bucket {
+	return tx.Bucket(bucketSubs).Bucket([]byte(sub)).Bucket(bucketPending)
+}
+
+func deadBucket(tx *bbolt.Tx, sub string) *bbolt.Bucket {
+	return tx.Bucket(bucketSubs).Bucket([]byte(sub)).Bucket(bucketDead)
+}
+
+// itob encodes a sequence number as a big-endian key so keys sort in
+// publish order.
+func itob(v uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v)
+}
+
+func jsonValid(b []byte) bool { return len(b) > 0 && json.Valid(b) }

@@ -1,0 +1,108 @@
+package localbus
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Defaults used when an Option does not override them.
+const (
+	DefaultMaxAttempts    = 8
+	DefaultBackoffBase    = 500 * time.Millisecond
+	DefaultBackoffMax     = 5 * time.Minute
+	DefaultWorkers        = 4
+	DefaultHandlerTimeout = 30 * time.Second
+)
+
+// config is what the options set.
+type config struct {
+	maxAttempts    int
+	backoffBase    time.Duration
+	backoffMax     time.Duration
+	workers        int
+	handlerTimeout time.Duration
+	log            zerolog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		maxAttempts:    DefaultMaxAttempts,
+		backoffBase:    DefaultBackoffBase,
+		backoffMax:     DefaultBackoffMax,
+		workers:        DefaultWorkers,
+		handlerTimeout: DefaultHandlerTimeout,
+		log:            zerolog.Nop(),
+	}
+}
+
+// Option tunes a Bus opened with Open.
+type Option func(*config)
+
+// WithMaxAttempts sets how many times a handler is called for one event
+// before the event is dead-lettered (values below 1 are ignored).
+func WithMaxAttempts(n int) Option {
+	return func(c *config) {
+		if n >= 1 {
+			c.maxAttempts = n
+		}
+	}
+}
+
+// WithBackoff sets the retry delay after the first failure (base) and the cap
+// it doubles up to (max); non-positive values are ignored.
+func WithBackoff(base, max time.Duration) Option {
+	return func(c *config) {
+		if base > 0 {
+			c.backoffBase = base
+		}
+		if max > 0 {
+			c.backoffMax = max
+		}
+	}
+}
+
+// WithWorkers sets how many handler calls may run at once per subscription
+// (values below 1 are ignored).
+func WithWorkers(n int) Option {
+	return func(c *config) {
+		if n >= 1 {
+			c.workers = n
+		}
+	}
+}
+
+// WithHandlerTimeout bounds each handler call; an attempt that runs out of
+// time counts as a failure (non-positive values are ignored).
+func WithHandlerTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.handlerTimeout = d
+		}
+	}
+}
+
+// WithLogger sets where handler failures and dead letters are logged.
+func WithLogger(l zerolog.Logger) Option {
+	return func(c *config) { c.log = l }
+}
+
+// backoff returns the delay before the attempt that follows the given number
+// of failed attempts: base·2^(failures-1) capped at max, with "equal jitter"
+// (half fixed, half random) so retries of a burst of failures spread out
+// instead of hammering a recovering dependency together.
+func backoff(failures int, base, max time.Duration) time.Duration {
+	if max < base {
+		max = base
+	}
+	d := base
+	for i := 1; i < failures && d < max; i++ {
+		d *= 2
+	}
+	if d > max || d <= 0 {
+		d = max
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}

@@ -1,0 +1,134 @@
+// Package dynamo holds what every module's DynamoDB adapter shares: table
+// creation for local use, error mapping and cursor conversion.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// API is the part of the DynamoDB client the adapters use.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+// ConditionFailed reports whether err is a failed condition expression, on a
+// single write or inside a transaction.
+func ConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return true
+	}
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) {
+		for _, r := range tc.CancellationReasons {
+			if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Wrap maps a DynamoDB error onto the shop's error vocabulary: a failed
+// condition is a conflict, a missing table or throttling is unavailable.
+func Wrap(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		rnf      *types.ResourceNotFoundException
+		throttle *types.ProvisionedThroughputExceededException
+	)
+	switch {
+	case ConditionFailed(err):
+		return &errs.Error{Code: errs.Conflict, Message: "The resource was changed concurrently; retry."}
+	case errors.As(err, &rnf), errors.As(err, &throttle):
+		return fmt.Errorf("%s: %w", op, &errs.Error{Code: errs.Unavailable, Message: err.Error()})
+	default:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+}
+
+// Cursor turns a LastEvaluatedKey of string attributes into a page cursor.
+func Cursor(key map[string]types.AttributeValue) page.Cursor {
+	if len(key) == 0 {
+		return nil
+	}
+	c := make(page.Cursor, len(key))
+	for k, v := range key {
+		if s, ok := v.(*types.AttributeValueMemberS); ok {
+			c[k] = s.Value
+		}
+	}
+	return c
+}
+
+// StartKey turns a page cursor back into an ExclusiveStartKey, nil for none.
+func StartKey(c page.Cursor) map[string]types.AttributeValue {
+	if len(c) == 0 {
+		return nil
+	}
+	key := make(map[string]types.AttributeValue, len(c))
+	for k, v := range c {
+		key[k] = &types.AttributeValueMemberS{Value: v}
+	}
+	return key
+}
+
+// EnsureTable creates the table described by in unless it exists, and waits
+// until it is active. It is meant for local use (SHOP_CREATE_TABLES).
+func EnsureTable(ctx context.Context, c API, in *dynamodb.CreateTableInput) error {
+	_, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName})
+	var rnf *types.ResourceNotFoundException
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &rnf):
+		return fmt.Errorf("describe table %s: %w", *in.TableName, err)
+	}
+	if in.BillingMode == "" {
+		in.BillingMode = types.BillingModePayPerRequest
+	}
+	if _, err := c.CreateTable(ctx, in); err != nil {
+		var inUse *types.ResourceInUseException
+		if !errors.As(err, &inUse) {
+			return fmt.Errorf("create table %s: %w", *in.TableName, err)
+		}
+	}
+	for {
+		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: in.TableName})
+		if err == nil && out.Table.TableStatus == types.TableStatusActive {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("table %s not active: %w", *in.TableName, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// Ping checks the table is reachable, for readiness.
+func Ping(ctx context.Context, c API, table string) error {
+	_, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
+	return Wrap(err, "describe table "+table)
+}

@@ -1,0 +1,87 @@
+// Package errs is the one error vocabulary of the shop: a small error type
+// with codes that the HTTP layer maps to statuses in one place.
+package errs
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Error codes. Each maps to one HTTP status in platform/httpx.
+const (
+	Invalid       = "invalid"       // the request is malformed or fails validation
+	NotFound      = "not_found"     // the resource does not exist
+	Conflict      = "conflict"      // the request conflicts with the current state
+	Unprocessable = "unprocessable" // well-formed, but the current state forbids it
+	TooLarge      = "too_large"     // the request body is too large
+	Unsupported   = "unsupported"   // the request has the wrong content type
+	Unavailable   = "unavailable"   // a dependency is not reachable
+	Internal      = "internal"      // anything else: logged, never shown to clients
+)
+
+// Error is an application error with a code safe to show to clients.
+type Error struct {
+	Code    string
+	Message string
+	// Fields names the offending input fields of an Invalid error, with why.
+	Fields map[string]string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	names := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, k := range names {
+		parts[i] = k + ": " + e.Fields[k]
+	}
+	return e.Message + " (" + strings.Join(parts, "; ") + ")"
+}
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Fields collects field validation failures into one Invalid error.
+type Fields map[string]string
+
+// Add records why field name is invalid; the first reason for a field wins.
+func (f Fields) Add(name, reason string) {
+	if _, ok := f[name]; !ok {
+		f[name] = reason
+	}
+}
+
+// Err returns an Invalid *Error listing the fields, or nil when there are none.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Message: "Validation failed.", Fields: f}
+}
+
+// Code returns the code of the first *Error in err's chain, Internal for any
+// other non-nil error and "" for nil.
+func Code(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return Internal
+	}
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code string) bool { return Code(err) == code }

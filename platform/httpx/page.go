@@ -1,0 +1,46 @@
+package httpx
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// ParsePage reads the limit and cursor query parameters.
+func ParsePage(r *http.Request) (page.Request, error) {
+	q := r.URL.Query()
+	p := page.Request{Limit: page.DefaultLimit}
+	bad := errs.Fields{}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > page.MaxLimit {
+			bad.Add("limit", "must be an integer from 1 to "+strconv.Itoa(page.MaxLimit))
+		}
+		p.Limit = n
+	}
+	if s := q.Get("cursor"); s != "" {
+		c, err := page.Decode(s)
+		if err != nil {
+			bad.Add("cursor", "is not a cursor this server issued")
+		}
+		p.Cursor = c
+	}
+	return p, bad.Err()
+}
+
+// List is the body of every listing response.
+type List[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// WriteList writes a page as {"items": [...], "nextCursor": "..."}.
+func WriteList[T any](w http.ResponseWriter, p page.Page[T]) {
+	items := p.Items
+	if items == nil {
+		items = []T{}
+	}
+	JSON(w, http.StatusOK, List[T]{Items: items, NextCursor: p.Next.Encode()})
+}

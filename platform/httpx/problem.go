@@ -1,0 +1,113 @@
+// Package httpx is the HTTP floor shared by the modules: problem+json error
+// rendering, strict JSON decoding, pagination parameters and middleware.
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+
+	"github.com/rs/zerolog"
+
+	"github.com/serverless-shop/shop/platform/errs"
+)
+
+// ProblemType is the base of every problem's "type" URI.
+const ProblemType = "https://shop.dev/problems/"
+
+// statuses is the one table mapping error codes to HTTP statuses.
+var statuses = map[string]int{
+	errs.Invalid:       http.StatusBadRequest,
+	errs.NotFound:      http.StatusNotFound,
+	errs.Conflict:      http.StatusConflict,
+	errs.Unprocessable: http.StatusUnprocessableEntity,
+	errs.TooLarge:      http.StatusRequestEntityTooLarge,
+	errs.Unsupported:   http.StatusUnsupportedMediaType,
+	errs.Unavailable:   http.StatusServiceUnavailable,
+	errs.Internal:      http.StatusInternalServerError,
+}
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail,omitempty"`
+	Instance string         `json:"instance,omitempty"`
+	Errors   []FieldProblem `json:"errors,omitempty"`
+}
+
+// FieldProblem names one offending input field.
+type FieldProblem struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// Status returns the HTTP status for err's code.
+func Status(err error) int {
+	if s, ok := statuses[errs.Code(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Error writes err as application/problem+json. Internal and unavailable
+// errors are logged and their message is never shown to the client.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := errs.Code(err)
+	status := Status(err)
+	p := Problem{Type: ProblemType + code, Title: http.StatusText(status), Status: status, Instance: r.URL.Path}
+	var e *errs.Error
+	switch {
+	case status >= 500:
+		zerolog.Ctx(r.Context()).Error().Err(err).Str("code", code).Msg("request failed")
+		if code == errs.Internal {
+			p.Type = ProblemType + errs.Internal
+		}
+		p.Detail = "Internal error."
+		if status == http.StatusServiceUnavailable {
+			p.Detail = "A dependency is unavailable; try again later."
+		}
+	case errors.As(err, &e):
+		p.Detail = e.Message
+		p.Errors = fieldProblems(e.Fields)
+	}
+	WriteProblem(w, p)
+}
+
+// WriteProblem writes p with its status.
+func WriteProblem(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func fieldProblems(fields map[string]string) []FieldProblem {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := make([]FieldProblem, 0, len(fields))
+	for f, reason := range fields {
+		out = append(out, FieldProblem{Field: f, Reason: reason})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+// NotFound answers unknown routes with a 404 problem.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	Error(w, r, errs.Errorf(errs.NotFound, "No route for %s.", r.URL.Path))
+}
+
+// MethodNotAllowed answers a known route with a wrong method with a 405 problem.
+func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	WriteProblem(w, Problem{
+		Type:     ProblemType + "method_not_allowed",
+		Title:    http.StatusText(http.StatusMethodNotAllowed),
+		Status:   http.StatusMethodNotAllowed,
+		Detail:   "Method " + r.Method + " is not allowed on " + r.URL.Path + ".",
+		Instance: r.URL.Path,
+	})
+}

@@ -1,0 +1,97 @@
+// Package outbox makes a state change and the events it causes atomic: a
+// module writes its events into an outbox in the same transaction as its
+// state, and a Relay moves them to the bus afterwards. A crash between the
+// two loses nothing; at worst an event is published twice, which the bus
+// contract already allows.
+package outbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/serverless-shop/shop/platform/bus"
+)
+
+// Store is a module's outbox, read by the Relay.
+type Store interface {
+	// Pending returns up to limit events not yet published, oldest first.
+	Pending(ctx context.Context, limit int) ([]bus.Envelope, error)
+	// Remove forgets published events; unknown ids are ignored.
+	Remove(ctx context.Context, ids ...string) error
+}
+
+// Relay publishes what an outbox holds. One Relay runs per outbox in a
+// process; several processes may relay the same outbox, at the price of
+// duplicates that consumers absorb.
+type Relay struct {
+	store    Store
+	pub      bus.Publisher
+	log      zerolog.Logger
+	wake     chan struct{}
+	interval time.Duration
+}
+
+// NewRelay returns a relay from store to pub. It sweeps the outbox every
+// interval and whenever Notify is called.
+func NewRelay(store Store, pub bus.Publisher, interval time.Duration, log zerolog.Logger) *Relay {
+	return &Relay{store: store, pub: pub, log: log, wake: make(chan struct{}, 1), interval: interval}
+}
+
+// Notify tells the relay an outbox write committed. It never blocks.
+func (r *Relay) Notify() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run relays until ctx is done.
+func (r *Relay) Run(ctx context.Context) {
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	backoff := 50 * time.Millisecond
+	for {
+		if err := r.Flush(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn().Err(err).Dur("retry_in", backoff).Msg("outbox relay failed")
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// Flush publishes everything pending now.
+func (r *Relay) Flush(ctx context.Context) error {
+	for {
+		events, err := r.store.Pending(ctx, 100)
+		if err != nil || len(events) == 0 {
+			return err
+		}
+		if err := r.pub.Publish(ctx, events...); err != nil {
+			return err
+		}
+		ids := make([]string, len(events))
+		for i, e := range events {
+			ids[i] = e.ID
+		}
+		if err := r.store.Remove(ctx, ids...); err != nil {
+			return err
+		}
+		if len(events) < 100 {
+			return nil
+		}
+	}
+}

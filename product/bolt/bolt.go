@@ -1,0 +1,231 @@
+// Package bolt keeps the catalog in an embedded bbolt file.
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/serverless-shop/shop/platform/boltdb"
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/outbox"
+	"github.com/serverless-shop/shop/platform/page"
+	"github.com/serverless-shop/shop/product"
+)
+
+var (
+	bucketProducts   = []byte("products")
+	bucketByCategory = []byte("products_by_category")
+)
+
+// Store is the catalog in a bbolt file.
+type Store struct {
+	db *bbolt.DB
+}
+
+var _ product.Store = (*Store)(nil)
+
+// Open opens (or creates) dir/product.db.
+func Open(dir string) (*Store, error) {
+	db, err := boltdb.Open(dir, "product.db", string(bucketProducts), string(bucketByCategory), string(outbox.Bucket))
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db}, nil
+}
+
+// DB is the underlying file, for the outbox relay.
+func (s *Store) DB() *bbolt.DB { return s.db }
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// record is the stored form of a product.
+type record struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"n"`
+	Description string    `json:"d,omitempty"`
+	ImageFile   string    `json:"i,omitempty"`
+	PriceCents  int64     `json:"p"`
+	Category    string    `json:"c,omitempty"`
+	Version     int64     `json:"v"`
+	CreatedAt   time.Time `json:"ca"`
+	UpdatedAt   time.Time `json:"ua"`
+}
+
+func toRecord(p *product.Product) record {
+	return record{p.ID, p.Name, p.Description, p.ImageFile, int64(p.Price), p.Category, p.Version, p.CreatedAt, p.UpdatedAt}
+}
+
+func (r *record) product() *product.Product {
+	return &product.Product{ID: r.ID, Name: r.Name, Description: r.Description, ImageFile: r.ImageFile,
+		Price: money.Amount(r.PriceCents), Category: r.Category, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+func categoryKey(category, id string) []byte {
+	return append(append([]byte(category), 0), id...)
+}
+
+func get(tx *bbolt.Tx, id string) (*product.Product, error) {
+	v := tx.Bucket(bucketProducts).Get([]byte(id))
+	if v == nil {
+		return nil, errs.Errorf(errs.NotFound, "Product %s not found.", id)
+	}
+	var r record
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, err
+	}
+	return r.product(), nil
+}
+
+func put(tx *bbolt.Tx, p *product.Product, old *product.Product) error {
+	v, err := json.Marshal(toRecord(p))
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketProducts).Put([]byte(p.ID), v); err != nil {
+		return err
+	}
+	idx := tx.Bucket(bucketByCategory)
+	if old != nil && old.Category != p.Category {
+		if err := idx.Delete(categoryKey(old.Category, old.ID)); err != nil {
+			return err
+		}
+	}
+	return idx.Put(categoryKey(p.Category, p.ID), nil)
+}
+
+// Create implements product.Store.
+func (s *Store) Create(_ context.Context, p *product.Product, events []bus.Envelope) error {
+	return s.db.Batch(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketProducts).Get([]byte(p.ID)) != nil {
+			return errs.Errorf(errs.Conflict, "Product %s already exists.", p.ID)
+		}
+		if err := put(tx, p, nil); err != nil {
+			return err
+		}
+		return outbox.PutBolt(tx, events...)
+	})
+}
+
+// Get implements product.Store.
+func (s *Store) Get(_ context.Context, id string) (p *product.Product, err error) {
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		p, err = get(tx, id)
+		return err
+	})
+	return p, err
+}
+
+// List implements product.Store.
+func (s *Store) List(_ context.Context, f product.Filter, r page.Request) (page.Page[*product.Product], error) {
+	var out page.Page[*product.Product]
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if f.Category == "" {
+			return listAll(tx, r, &out)
+		}
+		return listCategory(tx, f.Category, r, &out)
+	})
+	return out, err
+}
+
+func listAll(tx *bbolt.Tx, r page.Request, out *page.Page[*product.Product]) error {
+	c := tx.Bucket(bucketProducts).Cursor()
+	k, v := c.First()
+	if after := r.Cursor["id"]; after != "" {
+		k, v = c.Seek([]byte(after))
+		if k != nil && string(k) == after {
+			k, v = c.Next()
+		}
+	}
+	for ; k != nil; k, v = c.Next() {
+		if len(out.Items) == r.Limit {
+			out.Next = page.Cursor{"id": out.Items[len(out.Items)-1].ID}
+			return nil
+		}
+		var rec record
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return err
+		}
+		out.Items = append(out.Items, rec.product())
+	}
+	return nil
+}
+
+func listCategory(tx *bbolt.Tx, category string, r page.Request, out *page.Page[*product.Product]) error {
+	prefix := categoryKey(category, "")
+	c := tx.Bucket(bucketByCategory).Cursor()
+	k, _ := c.Seek(prefix)
+	if after := r.Cursor["id"]; after != "" {
+		start := categoryKey(category, after)
+		k, _ = c.Seek(start)
+		if k != nil && bytes.Equal(k, start) {
+			k, _ = c.Next()
+		}
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(out.Items) == r.Limit {
+			out.Next = page.Cursor{"id": out.Items[len(out.Items)-1].ID, "category": category}
+			return nil
+		}
+		p, err := get(tx, string(k[len(prefix):]))
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, p)
+	}
+	return nil
+}
+
+// Update implements product.Store. bbolt serialises writers, so the
+// read-modify-write inside one transaction cannot lose a concurrent update.
+func (s *Store) Update(_ context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) (p *product.Product, err error) {
+	err = s.db.Batch(func(tx *bbolt.Tx) error {
+		old, err := get(tx, id)
+		if err != nil {
+			return err
+		}
+		cur := *old
+		events, err := fn(&cur)
+		if err != nil {
+			return err
+		}
+		if err := put(tx, &cur, old); err != nil {
+			return err
+		}
+		p = &cur
+		return outbox.PutBolt(tx, events...)
+	})
+	return p, err
+}
+
+// Delete implements product.Store.
+func (s *Store) Delete(_ context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) error {
+	return s.db.Batch(func(tx *bbolt.Tx) error {
+		p, err := get(tx, id)
+		if err != nil {
+			return err
+		}
+		events, err := fn(p)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketProducts).Delete([]byte(id)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketByCategory).Delete(categoryKey(p.Category, id)); err != nil {
+			return err
+		}
+		return outbox.PutBolt(tx, events...)
+	})
+}
+
+// Ping implements product.Store.
+func (s *Store) Ping(context.Context) error {
+	return s.db.View(func(*bbolt.Tx) error { return nil })
+}

@@ -1,0 +1,88 @@
+// Package product is the catalog module: products with exact prices, listed
+// by category, whose every change is announced on the bus so other modules
+// (the basket's price list) can follow.
+package product
+
+import (
+	"context"
+	"time"
+	"unicode/utf8"
+
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// Product is one catalog entry.
+type Product struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	ImageFile   string       `json:"imageFile"`
+	Price       money.Amount `json:"price"`
+	Category    string       `json:"category"`
+	// Version increases by one on every change; writes are conditional on it.
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Field length limits.
+const (
+	maxName        = 200
+	maxDescription = 4000
+	maxImageFile   = 500
+	maxCategory    = 100
+)
+
+// Validate checks the fields a client sets. It returns an errs.Invalid error
+// naming every offending field.
+func (p *Product) Validate() error {
+	bad := errs.Fields{}
+	switch {
+	case p.Name == "":
+		bad.Add("name", "is required")
+	case utf8.RuneCountInString(p.Name) > maxName:
+		bad.Add("name", "must be at most 200 characters")
+	}
+	if p.Price < 0 {
+		bad.Add("price", "must not be negative")
+	}
+	if utf8.RuneCountInString(p.Description) > maxDescription {
+		bad.Add("description", "must be at most 4000 characters")
+	}
+	if utf8.RuneCountInString(p.ImageFile) > maxImageFile {
+		bad.Add("imageFile", "must be at most 500 characters")
+	}
+	if utf8.RuneCountInString(p.Category) > maxCategory {
+		bad.Add("category", "must be at most 100 characters")
+	}
+	return bad.Err()
+}
+
+// Filter narrows a listing.
+type Filter struct {
+	// Category, when set, lists only that category, through an index.
+	Category string
+}
+
+// Store keeps products. Writes carry the events they cause, which the store
+// commits atomically with the change (in its outbox).
+type Store interface {
+	// Create stores a new product. Returns errs.Conflict if the id exists.
+	Create(ctx context.Context, p *Product, events []bus.Envelope) error
+	// Get returns errs.NotFound if there is no such product.
+	Get(ctx context.Context, id string) (*Product, error)
+	// List returns a page of products ordered by id, optionally of one category.
+	List(ctx context.Context, f Filter, r page.Request) (page.Page[*Product], error)
+	// Update applies fn to the stored product and saves the result with the
+	// events fn returns, only if nobody changed it in between; it retries fn
+	// on such a race. Returns errs.NotFound, or fn's error.
+	Update(ctx context.Context, id string, fn func(*Product) ([]bus.Envelope, error)) (*Product, error)
+	// Delete removes the product and stores the events fn returns.
+	// Returns errs.NotFound.
+	Delete(ctx context.Context, id string, fn func(*Product) ([]bus.Envelope, error)) error
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}

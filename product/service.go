@@ -1,0 +1,138 @@
+package product
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// Service is the catalog's use cases.
+type Service struct {
+	store  Store
+	source string
+	// committed is called after a write that stored events, to wake the relay.
+	committed func()
+	now       func() time.Time
+}
+
+// NewService returns a catalog service over store. Events carry source;
+// committed runs after every write that stored events (it may be nil).
+func NewService(store Store, source string, committed func()) *Service {
+	if committed == nil {
+		committed = func() {}
+	}
+	return &Service{store: store, source: source, committed: committed, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Patch holds the fields of an update; nil fields are kept.
+type Patch struct {
+	Name        *string
+	Description *string
+	ImageFile   *string
+	Price       *money.Amount
+	Category    *string
+	// IfVersion, when set, makes the update conditional on the stored version.
+	IfVersion *int64
+}
+
+// Apply sets the fields present in pt on p.
+func (pt Patch) Apply(p *Product) {
+	set(&p.Name, pt.Name)
+	set(&p.Description, pt.Description)
+	set(&p.ImageFile, pt.ImageFile)
+	set(&p.Price, pt.Price)
+	set(&p.Category, pt.Category)
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// Create validates and stores a new product with a server-issued id.
+// Returns errs.Invalid.
+func (s *Service) Create(ctx context.Context, p Product) (*Product, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	p.ID = uuid.Must(uuid.NewV7()).String()
+	p.Version, p.CreatedAt, p.UpdatedAt = 1, now, now
+	e, err := s.event(EventCreated, &p)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.Create(ctx, &p, []bus.Envelope{e}); err != nil {
+		return nil, err
+	}
+	s.committed()
+	return &p, nil
+}
+
+// Get returns errs.NotFound.
+func (s *Service) Get(ctx context.Context, id string) (*Product, error) {
+	return s.store.Get(ctx, id)
+}
+
+// List returns a page of products.
+func (s *Service) List(ctx context.Context, f Filter, r page.Request) (page.Page[*Product], error) {
+	return s.store.List(ctx, f, r)
+}
+
+// Update sets the fields present in pt and keeps the others.
+// Returns errs.NotFound or errs.Invalid.
+func (s *Service) Update(ctx context.Context, id string, pt Patch) (*Product, error) {
+	p, err := s.store.Update(ctx, id, func(p *Product) ([]bus.Envelope, error) {
+		if pt.IfVersion != nil && *pt.IfVersion != p.Version {
+			return nil, errs.Errorf(errs.Conflict, "Product %s is at version %d, not %d.", p.ID, p.Version, *pt.IfVersion)
+		}
+		pt.Apply(p)
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		p.Version++
+		p.UpdatedAt = s.now()
+		e, err := s.event(EventUpdated, p)
+		return []bus.Envelope{e}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.committed()
+	return p, nil
+}
+
+// Delete removes a product. Returns errs.NotFound.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	err := s.store.Delete(ctx, id, func(p *Product) ([]bus.Envelope, error) {
+		p.Version++
+		e, err := s.event(EventDeleted, p)
+		return []bus.Envelope{e}, err
+	})
+	if err != nil {
+		return err
+	}
+	s.committed()
+	return nil
+}
+
+// Ping reports whether the catalog's store is reachable.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+func (s *Service) event(detailType string, p *Product) (bus.Envelope, error) {
+	e, err := bus.New(uuid.Must(uuid.NewV7()).String(), s.source, detailType, Event{
+		ProductID: p.ID, Name: p.Name, Category: p.Category, Price: p.Price.String(),
+		Version: p.Version, Deleted: detailType == EventDeleted,
+	})
+	if err != nil {
+		return bus.Envelope{}, errs.Errorf(errs.Internal, "encode event: %v", err)
+	}
+	return e, nil
+}

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# The one test command, on a fresh machine and in CI (.ci/run calls it).
+#
+#   scripts/test.sh                          # everything: gofmt, vet, race tests, deploy/
+#   scripts/test.sh ./platform/testenv/...   # only these packages (vet + test)
+#   scripts/test.sh -run TestX -v            # flags only: ./... is appended
+#
+# It installs the emulators pinned in tools/emulators (npm ci), starts DynamoDB
+# Local and the fauxqs SQS emulator on free 127.0.0.1 ports, exports
+# SHOP_TEST_DYNAMODB_ENDPOINT and SHOP_TEST_SQS_ENDPOINT for
+# platform/testenv, and always stops what it started. Emulator logs go to a
+# temporary directory that is printed (and kept) when anything fails.
+#
+# Arguments are passed to `go test`. An argument that starts with "." or with
+# the module path is taken as a package pattern; if there is none, ./... is
+# appended. With explicit packages, gofmt and vet are limited to them and
+# deploy/ is skipped, to keep targeted runs fast.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+EMU_DIR="$ROOT/tools/emulators"
+DDB_DIR="$EMU_DIR/node_modules/amplify-dynamodb-simulator/emulator"
+MODULE="github.com/serverless-shop/shop"
+READY_TIMEOUT="${SHOP_TEST_READY_TIMEOUT:-90}" # seconds per emulator; a JVM on a busy 2-core box is slow
+
+LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/shop-test.XXXXXX")"
+PIDS=()
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() {
+	printf 'scripts/test.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+cleanup() {
+	local rc=$?
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [[ $rc -ne 0 ]]; then
+		printf '\nscripts/test.sh: FAILED (exit %d). Emulator logs kept in %s\n' "$rc" "$LOG_DIR" >&2
+		local f
+		for f in "$LOG_DIR"/*.log; do
+			[[ -s $f ]] || continue
+			printf -- '--- last lines of %s ---\n' "$f" >&2
+			tail -n 20 "$f" >&2
+		done
+	else
+		rm -rf "$LOG_DIR"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || die "'$1' not found on PATH: $2"
+}
+need go "install Go (see go.mod for the version)"
+need node "install Node.js 20+ (Debian: apt-get install nodejs npm)"
+need npm "install npm"
+need java "install a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)"
+
+# --- emulators: install ------------------------------------------------------
+
+# npm ci wipes and reinstalls node_modules, so it runs only when the lock file
+# changed since the last successful install.
+install_emulators() {
+	local stamp="$EMU_DIR/node_modules/.shop-installed-lock"
+	if [[ -f $stamp ]] && cmp -s "$stamp" "$EMU_DIR/package-lock.json" && [[ -f $DDB_DIR/DynamoDBLocal.jar ]]; then
+		return
+	fi
+	log "npm ci (tools/emulators)"
+	(cd "$EMU_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) ||
+		die "npm ci in tools/emulators failed"
+	cp "$EMU_DIR/package-lock.json" "$stamp"
+}
+install_emulators
+[[ -f $DDB_DIR/DynamoDBLocal.jar ]] || die "$DDB_DIR/DynamoDBLocal.jar missing after npm ci"
+
+# --- emulators: start -------------------------------------------------------
+
+# free_ports N prints N distinct free loopback TCP ports. They are held open
+# together while chosen so they differ; a port can in principle be taken
+# between here and the emulator's bind, which then fails loudly below.
+free_ports() {
+	node -e '
+		const net = require("net");
+		const n = Number(process.argv[1]);
+		const servers = [];
+		const next = () => {
+			if (servers.length === n) {
+				console.log(servers.map((s) => s.address().port).join(" "));
+				servers.forEach((s) => s.close());
+				return;
+			}
+			const s = net.createServer();
+			s.listen(0, "127.0.0.1", () => { servers.push(s); next(); });
+		};
+		next();
+	' "$1"
+}
+
+# http_answers PORT succeeds once something on 127.0.0.1:PORT answers HTTP.
+http_answers() {
+	timeout 5 bash -c '
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3
+		IFS= read -r line <&3 || exit 1
+		[[ $line == HTTP/* ]]
+	' _ "$1" 2>/dev/null
+}
+
+# wait_ready NAME PID PORT waits, bounded, until the emulator answers HTTP.
+wait_ready() {
+	local name=$1 pid=$2 port=$3 deadline=$((SECONDS + READY_TIMEOUT))
+	until http_answers "$port"; do
+		kill -0 "$pid" 2>/dev/null || die "$name exited before answering on 127.0.0.1:$port (log: $LOG_DIR/$name.log)"
+		((SECONDS < deadline)) || die "$name did not answer on 127.0.0.1:$port within ${READY_TIMEOUT}s (log: $LOG_DIR/$name.log)"
+		sleep 0.2
+	done
+}
+
+read -r DDB_PORT SQS_PORT <<<"$(free_ports 2)"
+
+# DynamoDB Local has no host flag and listens on every interface, so it is
+# started through a small launcher that pins its connector to 127.0.0.1.
+# Telemetry is off twice over (flag and variable): no traffic leaves the box.
+log "starting DynamoDB Local on 127.0.0.1:$DDB_PORT"
+DDB_LOCAL_TELEMETRY=0 java \
+	-Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" \
+	-cp "$DDB_DIR/DynamoDBLocal.jar" \
+	"$EMU_DIR/DynamoDBLocalLoopback.java" \
+	-inMemory -port "$DDB_PORT" -disableTelemetry \
+	>"$LOG_DIR/dynamodb.log" 2>&1 &
+PIDS+=($!)
+DDB_PID=$!
+
+# fauxqs's CLI listens on 0.0.0.0; its launcher here binds 127.0.0.1.
+log "starting fauxqs (SQS) on 127.0.0.1:$SQS_PORT"
+FAUXQS_PORT="$SQS_PORT" node "$EMU_DIR/fauxqs-loopback.mjs" >"$LOG_DIR/sqs.log" 2>&1 &
+PIDS+=($!)
+SQS_PID=$!
+
+wait_ready sqs "$SQS_PID" "$SQS_PORT"
+wait_ready dynamodb "$DDB_PID" "$DDB_PORT"
+
+export SHOP_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+export SHOP_TEST_SQS_ENDPOINT="http://127.0.0.1:$SQS_PORT"
+# Static credentials are used everywhere; make sure no SDK default chain ever
+# reaches for the EC2 metadata address.
+export AWS_EC2_METADATA_DISABLED=true
+log "SHOP_TEST_DYNAMODB_ENDPOINT=$SHOP_TEST_DYNAMODB_ENDPOINT SHOP_TEST_SQS_ENDPOINT=$SHOP_TEST_SQS_ENDPOINT"
+
+# --- checks and tests --------------------------------------------------------
+
+PKGS=()
+for arg in "$@"; do
+	if [[ $arg == .* || $arg == "$MODULE"* ]]; then
+		PKGS+=("$arg")
+	fi
+done
+if ((${#PKGS[@]} == 0)); then
+	VET_PKGS=(./...)
+	TEST_ARGS=("$@" ./...)
+	FULL_RUN=1
+else
+	VET_PKGS=("${PKGS[@]}")
+	TEST_ARGS=("$@")
+	FULL_RUN=0
+fi
+
+# GOFMT_ROOTS are the package patterns whose directories gofmt checks: the
+# whole tree, or only the directories of the given package patterns.
+GOFMT_ROOTS=()
+if ((FULL_RUN)); then
+	GOFMT_ROOTS=(./...)
+else
+	for p in "${PKGS[@]}"; do
+		p="${p/#$MODULE/.}"
+		GOFMT_ROOTS+=("$p")
+	done
+fi
+log "gofmt -l ${GOFMT_ROOTS[*]}"
+unformatted=""
+for r in "${GOFMT_ROOTS[@]}"; do
+	depth=()
+	if [[ $r == */... ]]; then
+		r="${r%/...}"
+	else
+		depth=(-maxdepth 1)
+	fi
+	[[ -d $r ]] || continue
+	unformatted+="$(find "$r" "${depth[@]}" \
+		\( -name node_modules -o -name cdk.out -o -name .git -o -path ./data \) -prune -o \
+		-name '*.go' -type f -print0 | xargs -0 -r gofmt -l)"$'\n'
+done
+if [[ -n ${unformatted//$'\n'/} ]]; then
+	printf 'gofmt: these files need formatting (run gofmt -w):\n%s\n' "$unformatted" >&2
+	exit 1
+fi
+
+log "go vet ${VET_PKGS[*]}"
+go vet "${VET_PKGS[@]}"
+
+log "go test -race -count=1 ${TEST_ARGS[*]}"
+go test -race -count=1 "${TEST_ARGS[@]}"
+
+if [[ -f deploy/go.mod ]]; then
+	if ((FULL_RUN)); then
+		log "deploy/: go vet ./... && go test -count=1 ./..."
+		(
+			cd deploy
+			export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1
+			go vet ./...
+			go test -count=1 ./...
+		)
+	else
+		log "deploy/ skipped (packages were given)"
+	fi
+fi
+
+log "all checks passed"
