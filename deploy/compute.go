@@ -67,12 +67,12 @@ func (s *ShopStack) repository(img ImageSource) (awsecr.IRepository, string) {
 	return awsecr.Repository_FromRepositoryName(s.Stack, jsii.String("ImageRepository"), jsii.String(img.RepositoryName)), tag
 }
 
-// grantData gives the server exactly what it uses: read/write on its four
-// tables (and their indexes) and PutEvents on its own bus.
+// grantData gives the server exactly what it uses: read/write on its
+// tables and the outbox (and their indexes) and PutEvents on its own bus.
 func (s *ShopStack) grantData(grantee awsiam.IGrantable) {
 	for _, t := range []interface {
 		GrantReadWriteData(awsiam.IGrantable) awsiam.Grant
-	}{s.ProductTable, s.BasketTable, s.BasketCatalogTable, s.OrderTable} {
+	}{s.ProductTable, s.BasketTable, s.BasketCatalogTable, s.OrderTable, s.OutboxTable} {
 		t.GrantReadWriteData(grantee)
 	}
 	s.Bus.GrantPutEventsTo(grantee, nil)

@@ -22,7 +22,7 @@ const (
 )
 
 // ProductDetailTypes are the product events the basket module consumes.
-var ProductDetailTypes = []string{"ProductCreated", "ProductUpdated", "ProductDeleted"}
+var ProductDetailTypes = []string{"ProductCreated", "ProductUpdated"}
 
 // DefaultEventBusName is the bus name the binary uses when SHOP_EVENT_BUS_NAME is unset.
 const DefaultEventBusName = "SwnEventBus"
@@ -72,6 +72,7 @@ type Names struct {
 	BasketTable        string
 	BasketCatalogTable string
 	OrderTable         string
+	OutboxTable        string
 	// EventBus defaults to DefaultEventBusName.
 	EventBus string
 }
@@ -95,7 +96,10 @@ type ShopStack struct {
 	BasketTable        awsdynamodb.Table
 	BasketCatalogTable awsdynamodb.Table
 	OrderTable         awsdynamodb.Table
-	Bus                awsevents.EventBus
+	// OutboxTable is shared by the modules' transactional outboxes, one
+	// partition ("stream") per module.
+	OutboxTable awsdynamodb.Table
+	Bus         awsevents.EventBus
 	// OrderQueue carries checkout events to the ordering module.
 	OrderQueue awssqs.Queue
 	// BasketQueue carries product events to the basket module.
@@ -151,6 +155,7 @@ func NewShopStack(scope constructs.Construct, id string, props *ShopStackProps) 
 	})
 	s.BasketCatalogTable = newTable(stack, "BasketCatalogTable", props.Names.BasketCatalogTable, "productId", "", "")
 	s.OrderTable = newTable(stack, "OrderTable", props.Names.OrderTable, "userName", "orderDate", "")
+	s.OutboxTable = newTable(stack, "OutboxTable", props.Names.OutboxTable, "stream", "id", "")
 
 	busName := props.Names.EventBus
 	if busName == "" {
@@ -202,6 +207,7 @@ func (s *ShopStack) serverEnvironment(busName string) map[string]string {
 		"SHOP_BASKET_TABLE":         *s.BasketTable.TableName(),
 		"SHOP_BASKET_CATALOG_TABLE": *s.BasketCatalogTable.TableName(),
 		"SHOP_ORDER_TABLE":          *s.OrderTable.TableName(),
+		"SHOP_OUTBOX_TABLE":         *s.OutboxTable.TableName(),
 		"SHOP_EVENT_BUS_NAME":       busName,
 		"SHOP_CHECKOUT_SOURCE":      CheckoutSource,
 		"SHOP_CHECKOUT_DETAIL_TYPE": CheckoutDetailType,

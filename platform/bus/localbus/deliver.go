@@ -178,11 +178,10 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 	log := cfg.log.With().Str("subscription", s.name).Str("event_id", it.rec.Envelope.ID).
 		Str("detail_type", it.rec.Envelope.DetailType).Logger()
 	if err == nil {
-		if err := s.b.db.Batch(func(tx *bbolt.Tx) error {
-			return pendingBucket(tx, s.name).Delete(itob(it.key))
-		}); err != nil {
-			log.Error().Err(err).Msg("bus: cannot delete delivered event; it will be delivered again after restart")
-		}
+		key := itob(it.key)
+		s.b.writer.enqueue(func(tx *bbolt.Tx) error {
+			return pendingBucket(tx, s.name).Delete(key)
+		})
 		return
 	}
 	it.rec.Attempts++
@@ -193,16 +192,15 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 	}
 	it.rec.At = time.Now().Add(backoff(it.rec.Attempts, cfg.backoffBase, cfg.backoffMax))
 	log.Warn().Err(err).Int("attempt", it.rec.Attempts).Time("retry_at", it.rec.At).Msg("bus: handler failed")
-	val, mErr := it.rec.marshal()
-	if mErr == nil {
-		mErr = s.b.db.Batch(func(tx *bbolt.Tx) error {
-			return pendingBucket(tx, s.name).Put(itob(it.key), val)
+	// Should the stored copy keep its older attempt count, the retry still
+	// happens from memory.
+	if val, err := it.rec.marshal(); err != nil {
+		log.Error().Err(err).Msg("bus: cannot record failed attempt")
+	} else {
+		key := itob(it.key)
+		s.b.writer.enqueue(func(tx *bbolt.Tx) error {
+			return pendingBucket(tx, s.name).Put(key, val)
 		})
-	}
-	if mErr != nil {
-		// The stored copy keeps its older attempt count; the retry still
-		// happens from memory.
-		log.Error().Err(mErr).Msg("bus: cannot record failed attempt")
 	}
 	s.mu.Lock()
 	heap.Push(&s.retry, it)
@@ -213,18 +211,19 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 func (s *subscription) deadLetter(it *item, log zerolog.Logger) {
 	it.rec.At = time.Now().UTC()
 	val, err := it.rec.marshal()
-	if err == nil {
-		err = s.b.db.Batch(func(tx *bbolt.Tx) error {
-			if err := pendingBucket(tx, s.name).Delete(itob(it.key)); err != nil {
-				return err
-			}
-			return deadBucket(tx, s.name).Put([]byte(it.rec.Envelope.ID), val)
-		})
-	}
 	if err != nil {
 		log.Error().Err(err).Msg("bus: cannot dead-letter event; it stays pending until restart")
 		return
 	}
+	key, id := itob(it.key), []byte(it.rec.Envelope.ID)
+	// Put before Delete: if the op fails halfway the event stays pending
+	// rather than vanishing.
+	s.b.writer.enqueue(func(tx *bbolt.Tx) error {
+		if err := deadBucket(tx, s.name).Put(id, val); err != nil {
+			return err
+		}
+		return pendingBucket(tx, s.name).Delete(key)
+	})
 	log.Error().Int("attempts", it.rec.Attempts).Str("last_error", it.rec.LastError).Msg("bus: event dead-lettered")
 }
 

@@ -56,8 +56,9 @@ var (
 // Bus is a durable in-process event bus. Create it with Open, register
 // handlers with Subscribe, then call Start; Close releases it.
 type Bus struct {
-	db  *bbolt.DB
-	cfg config
+	db     *bbolt.DB
+	cfg    config
+	writer *writer
 
 	// mu guards subs, routes, started and closed. Publish and Replay hold it
 	// for reading across their commit and hand-off to memory; Start and Close
@@ -97,6 +98,10 @@ func Open(path string, opts ...Option) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localbus: open %s: %w", path, err)
 	}
+	// Publishers that arrive within this window share one commit (fsync);
+	// bbolt's 10ms default caps a burst of concurrent publishers at a
+	// hundred commits a second.
+	db.MaxBatchDelay = cfg.batchDelay
 	if err := db.Update(func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketSubs)
 		return err
@@ -105,8 +110,11 @@ func Open(path string, opts ...Option) (*Bus, error) {
 		return nil, fmt.Errorf("localbus: init %s: %w", path, err)
 	}
 	return &Bus{
-		db:     db,
-		cfg:    cfg,
+		db:  db,
+		cfg: cfg,
+		writer: newWriter(db, func(err error) {
+			cfg.log.Error().Err(err).Msg("bus: cannot record a delivery outcome; the event may be delivered again")
+		}),
 		subs:   make(map[string]*subscription),
 		routes: make(map[string][]*subscription),
 	}, nil
@@ -260,6 +268,7 @@ func (b *Bus) Close() error {
 		}
 		b.mu.Unlock()
 		b.wg.Wait()
+		b.writer.close()
 		b.closeErr = b.db.Close()
 	})
 	return b.closeErr

@@ -14,6 +14,7 @@ const (
 	DefaultBackoffMax     = 5 * time.Minute
 	DefaultWorkers        = 4
 	DefaultHandlerTimeout = 30 * time.Second
+	DefaultBatchDelay     = time.Millisecond
 )
 
 // config is what the options set.
@@ -23,6 +24,7 @@ type config struct {
 	backoffMax     time.Duration
 	workers        int
 	handlerTimeout time.Duration
+	batchDelay     time.Duration
 	log            zerolog.Logger
 }
 
@@ -33,6 +35,7 @@ func defaultConfig() config {
 		backoffMax:     DefaultBackoffMax,
 		workers:        DefaultWorkers,
 		handlerTimeout: DefaultHandlerTimeout,
+		batchDelay:     DefaultBatchDelay,
 		log:            zerolog.Nop(),
 	}
 }
@@ -79,6 +82,17 @@ func WithHandlerTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
 			c.handlerTimeout = d
+		}
+	}
+}
+
+// WithBatchDelay sets how long a Publish waits for concurrent publishers to
+// share its commit (bbolt's MaxBatchDelay): longer means fewer fsyncs under
+// load but more latency per publish (non-positive values are ignored).
+func WithBatchDelay(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.batchDelay = d
 		}
 	}
 }

@@ -1,0 +1,286 @@
+// Package storetest is the contract every product.Store passes. Each backend
+// runs it from its own tests: the same cases over bbolt and DynamoDB Local.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/outbox"
+	"github.com/serverless-shop/shop/platform/page"
+	"github.com/serverless-shop/shop/product"
+)
+
+// Backend is a fresh, empty store and the outbox its writes go to.
+type Backend struct {
+	Store  product.Store
+	Outbox outbox.Store
+}
+
+// Run runs the contract against stores made by open, one per subtest.
+func Run(t *testing.T, open func(t *testing.T) Backend) {
+	cases := []struct {
+		name string
+		fn   func(t *testing.T, b Backend)
+	}{
+		{"CreateGet", testCreateGet},
+		{"ErrNotFound", testNotFound},
+		{"ErrConflictOnDuplicateID", testDuplicate},
+		{"ListPaginates", testListPaginates},
+		{"ListCategoryUsesIndex", testListCategory},
+		{"UpdateKeepsOtherFields", testUpdate},
+		{"UpdateErrorLeavesProductUnchanged", testUpdateError},
+		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
+		{"Delete", testDelete},
+		{"WritesStoreTheirEvents", testOutbox},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.fn(t, open(t))
+		})
+	}
+}
+
+// MustCreate stores a product with a fresh id and returns it.
+func MustCreate(tb testing.TB, s product.Store, name, category string, cents int64) *product.Product {
+	tb.Helper()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	p := &product.Product{ID: uuid.Must(uuid.NewV7()).String(), Name: name, Category: category,
+		Description: "about " + name, ImageFile: name + ".png", Price: money.Amount(cents),
+		Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := s.Create(context.Background(), p, []bus.Envelope{event(tb, p)}); err != nil {
+		tb.Fatalf("Create(%s): %v", name, err)
+	}
+	return p
+}
+
+func event(tb testing.TB, p *product.Product) bus.Envelope {
+	tb.Helper()
+	e, err := bus.New(uuid.Must(uuid.NewV7()).String(), "test", product.EventUpdated,
+		product.Event{ProductID: p.ID, Price: p.Price.String(), Version: p.Version})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+func mustGet(tb testing.TB, s product.Store, id string) *product.Product {
+	tb.Helper()
+	p, err := s.Get(context.Background(), id)
+	if err != nil {
+		tb.Fatalf("Get(%s): %v", id, err)
+	}
+	return p
+}
+
+func equal(tb testing.TB, got, want *product.Product) {
+	tb.Helper()
+	if got.ID != want.ID || got.Name != want.Name || got.Description != want.Description ||
+		got.ImageFile != want.ImageFile || got.Price != want.Price || got.Category != want.Category ||
+		got.Version != want.Version || !got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
+		tb.Fatalf("got %+v, want %+v", got, want)
+	}
+}
+
+func testCreateGet(t *testing.T, b Backend) {
+	want := MustCreate(t, b.Store, "IPhone X", "Phone", 95040)
+	equal(t, mustGet(t, b.Store, want.ID), want)
+}
+
+func testNotFound(t *testing.T, b Backend) {
+	ctx := context.Background()
+	noop := func(*product.Product) ([]bus.Envelope, error) { return nil, nil }
+	if _, err := b.Store.Get(ctx, "missing"); !errs.Is(err, errs.NotFound) {
+		t.Errorf("Get: got %v, want not_found", err)
+	}
+	if _, err := b.Store.Update(ctx, "missing", noop); !errs.Is(err, errs.NotFound) {
+		t.Errorf("Update: got %v, want not_found", err)
+	}
+	if err := b.Store.Delete(ctx, "missing", noop); !errs.Is(err, errs.NotFound) {
+		t.Errorf("Delete: got %v, want not_found", err)
+	}
+}
+
+func testDuplicate(t *testing.T, b Backend) {
+	p := MustCreate(t, b.Store, "A", "", 100)
+	err := b.Store.Create(context.Background(), p, []bus.Envelope{event(t, p)})
+	if !errs.Is(err, errs.Conflict) {
+		t.Fatalf("got %v, want conflict", err)
+	}
+}
+
+// collect follows cursors until the end and returns every id seen.
+func collect(t *testing.T, s product.Store, f product.Filter, limit int) []string {
+	t.Helper()
+	var ids []string
+	r := page.Request{Limit: limit}
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatal("pagination does not end")
+		}
+		pg, err := s.List(context.Background(), f, r)
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if len(pg.Items) > limit {
+			t.Fatalf("page of %d items, limit %d", len(pg.Items), limit)
+		}
+		for _, p := range pg.Items {
+			ids = append(ids, p.ID)
+		}
+		if pg.Next == nil {
+			return ids
+		}
+		r.Cursor = pg.Next
+	}
+}
+
+func sameSet(t *testing.T, got, want []string) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, id := range got {
+		seen[id]++
+	}
+	for _, id := range want {
+		if seen[id] != 1 {
+			t.Errorf("id %s seen %d times, want once", id, seen[id])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %d ids, want %d", len(got), len(want))
+	}
+}
+
+func testListPaginates(t *testing.T, b Backend) {
+	var want []string
+	for i := range 7 {
+		want = append(want, MustCreate(t, b.Store, fmt.Sprint("p", i), "", 100).ID)
+	}
+	sameSet(t, collect(t, b.Store, product.Filter{}, 3), want)
+	sameSet(t, collect(t, b.Store, product.Filter{}, 1000), want)
+}
+
+func testListCategory(t *testing.T, b Backend) {
+	var phones []string
+	for i := range 5 {
+		phones = append(phones, MustCreate(t, b.Store, fmt.Sprint("phone", i), "Phone", 100).ID)
+		MustCreate(t, b.Store, fmt.Sprint("tv", i), "TV", 100)
+	}
+	MustCreate(t, b.Store, "nothing", "", 100)
+	sameSet(t, collect(t, b.Store, product.Filter{Category: "Phone"}, 2), phones)
+	if got := collect(t, b.Store, product.Filter{Category: "Laptop"}, 2); len(got) != 0 {
+		t.Errorf("empty category listed %v", got)
+	}
+}
+
+func testUpdate(t *testing.T, b Backend) {
+	p := MustCreate(t, b.Store, "A", "Phone", 100)
+	got, err := b.Store.Update(context.Background(), p.ID, func(q *product.Product) ([]bus.Envelope, error) {
+		q.Price, q.Category, q.Version = 250, "TV", q.Version+1
+		return []bus.Envelope{event(t, q)}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *p
+	want.Price, want.Category, want.Version = 250, "TV", 2
+	equal(t, got, &want)
+	equal(t, mustGet(t, b.Store, p.ID), &want)
+	sameSet(t, collect(t, b.Store, product.Filter{Category: "TV"}, 10), []string{p.ID})
+	sameSet(t, collect(t, b.Store, product.Filter{Category: "Phone"}, 10), nil)
+}
+
+func testUpdateError(t *testing.T, b Backend) {
+	p := MustCreate(t, b.Store, "A", "Phone", 100)
+	_, err := b.Store.Update(context.Background(), p.ID, func(q *product.Product) ([]bus.Envelope, error) {
+		q.Price = 1
+		return nil, errs.Errorf(errs.Invalid, "no")
+	})
+	if !errs.Is(err, errs.Invalid) {
+		t.Fatalf("got %v, want fn's invalid error", err)
+	}
+	equal(t, mustGet(t, b.Store, p.ID), p)
+}
+
+func testConcurrentUpdates(t *testing.T, b Backend) {
+	p := MustCreate(t, b.Store, "counter", "", 0)
+	const writers = 8
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := b.Store.Update(context.Background(), p.ID, func(q *product.Product) ([]bus.Envelope, error) {
+				q.Price++
+				q.Version++
+				return nil, nil
+			})
+			if err != nil {
+				t.Errorf("Update: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	got := mustGet(t, b.Store, p.ID)
+	if got.Price != writers || got.Version != writers+1 {
+		t.Fatalf("got price %d version %d, want %d and %d: an update was lost", got.Price, got.Version, writers, writers+1)
+	}
+}
+
+func testDelete(t *testing.T, b Backend) {
+	p := MustCreate(t, b.Store, "A", "Phone", 100)
+	keep := MustCreate(t, b.Store, "B", "Phone", 100)
+	err := b.Store.Delete(context.Background(), p.ID, func(q *product.Product) ([]bus.Envelope, error) {
+		return []bus.Envelope{event(t, q)}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Store.Get(context.Background(), p.ID); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("Get after Delete: got %v, want not_found", err)
+	}
+	sameSet(t, collect(t, b.Store, product.Filter{Category: "Phone"}, 10), []string{keep.ID})
+}
+
+func testOutbox(t *testing.T, b Backend) {
+	ctx := context.Background()
+	p := MustCreate(t, b.Store, "A", "Phone", 100)
+	if _, err := b.Store.Update(ctx, p.ID, func(q *product.Product) ([]bus.Envelope, error) {
+		q.Version++
+		return []bus.Envelope{event(t, q)}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Store.Delete(ctx, p.ID, func(q *product.Product) ([]bus.Envelope, error) {
+		return []bus.Envelope{event(t, q)}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := b.Outbox.Pending(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 3 {
+		t.Fatalf("got %d outbox events, want 3 (create, update, delete)", len(pending))
+	}
+	for i := 1; i < len(pending); i++ {
+		if pending[i-1].ID >= pending[i].ID {
+			t.Errorf("outbox not oldest first: %s before %s", pending[i-1].ID, pending[i].ID)
+		}
+	}
+	if err := b.Outbox.Remove(ctx, pending[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := b.Outbox.Pending(ctx, 100); len(left) != 2 {
+		t.Fatalf("after Remove got %d events, want 2", len(left))
+	}
+}
