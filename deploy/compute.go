@@ -189,6 +189,10 @@ func (s *ShopStack) addFargate(props *ShopStackProps) {
 		Cpu:            jsii.Number(512),
 		MemoryLimitMiB: jsii.Number(1024),
 		DesiredCount:   jsii.Number(float64(desired)),
+		// Start the new task before stopping the old one, so a one-task
+		// service stays up through a deployment.
+		MinHealthyPercent: jsii.Number(100),
+		MaxHealthyPercent: jsii.Number(200),
 		RuntimePlatform: &awsecs.RuntimePlatform{
 			CpuArchitecture:       awsecs.CpuArchitecture_ARM64(),
 			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),

@@ -22,7 +22,7 @@ const (
 )
 
 // ProductDetailTypes are the product events the basket module consumes.
-var ProductDetailTypes = []string{"ProductCreated", "ProductUpdated"}
+var ProductDetailTypes = []string{"ProductCreated", "ProductUpdated", "ProductDeleted"}
 
 // DefaultEventBusName is the bus name the binary uses when SHOP_EVENT_BUS_NAME is unset.
 const DefaultEventBusName = "SwnEventBus"

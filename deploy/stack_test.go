@@ -57,6 +57,7 @@ func MustSynth(tb testing.TB, compute deploy.Compute) *synth {
 func mustCDK(tb testing.TB, f func()) {
 	tb.Helper()
 	defer func() {
+		tb.Helper()
 		if r := recover(); r != nil {
 			tb.Fatalf("%v", r)
 		}

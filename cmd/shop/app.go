@@ -63,7 +63,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(m.cfg.Port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort(m.cfg.Host, strconv.Itoa(m.cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen on PORT %d: %w", m.cfg.Port, err)
 	}

@@ -14,6 +14,7 @@ import (
 // The README's configuration table lists the same variables.
 type Config struct {
 	Port      int    `env:"PORT" envDefault:"8080"`
+	Host      string `env:"SHOP_HOST"`
 	Store     string `env:"SHOP_STORE" envDefault:"embedded"`
 	Bus       string `env:"SHOP_BUS" envDefault:"local"`
 	DataDir   string `env:"SHOP_DATA_DIR" envDefault:"./data"`
@@ -69,17 +70,22 @@ func (c Config) Validate() error {
 	if _, err := zerolog.ParseLevel(c.LogLevel); err != nil || c.LogLevel == "" {
 		return fmt.Errorf("invalid SHOP_LOG_LEVEL %q: must be one of trace, debug, info, warn, error", c.LogLevel)
 	}
-	if c.Bus == "aws" && c.Store != "dynamodb" {
+	if c.Bus == "aws" && c.Store == "embedded" {
 		return errors.New("invalid SHOP_BUS \"aws\": requires SHOP_STORE=dynamodb")
 	}
 	if c.LambdaPassThroughPath == "" || c.LambdaPassThroughPath[0] != '/' {
 		return fmt.Errorf("invalid AWS_LWA_PASS_THROUGH_PATH %q: must start with /", c.LambdaPassThroughPath)
 	}
-	return errors.Join(
+	for _, err := range []error{
 		oneOf("SHOP_STORE", c.Store, "embedded", "dynamodb"),
 		oneOf("SHOP_BUS", c.Bus, "local", "aws"),
 		oneOf("SHOP_LOG_FORMAT", c.LogFormat, "json", "console"),
-	)
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func envName(field string) string {

@@ -26,7 +26,10 @@ import (
 )
 
 // Instance is one opened bus: a publisher and subscriber that starts
-// delivering on Start and stops on Close. Close must be safe to call twice.
+// delivering on Start and stops on Close. Close cancels the context of
+// running handler calls, waits for them to return and must be safe to call
+// twice; an event whose handler call was cut short that way is delivered
+// again by a later Instance.
 type Instance interface {
 	bus.Publisher
 	bus.Subscriber
@@ -97,7 +100,7 @@ func Run(t *testing.T, f Factory, features Features) {
 		{"RetriedAfterHandlerError", testRetriedAfterHandlerError},
 		{"DeadLetteredAfterMaxAttemptsAndReplayed", testDeadLetteredAndReplayed},
 		{"DeliveredAfterRestart", testDeliveredAfterRestart},
-		{"FailingEventSurvivesRestart", testFailingEventSurvivesRestart},
+		{"InterruptedEventSurvivesRestart", testInterruptedEventSurvivesRestart},
 		{"ConcurrentPublishers", testConcurrentPublishers},
 		{"CloseWaitsForRunningHandlers", testCloseWaitsForRunningHandlers},
 	}

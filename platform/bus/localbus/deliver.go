@@ -170,13 +170,18 @@ func (s *subscription) schedule(ctx context.Context) {
 // deliver calls the handler once and records the outcome.
 func (s *subscription) deliver(ctx context.Context, it *item) {
 	cfg := &s.b.cfg
-	// Stopping the bus does not cancel a running handler: Close waits for it,
-	// bounded by the handler timeout, so work in progress can finish.
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.handlerTimeout)
+	hctx, cancel := context.WithTimeout(ctx, cfg.handlerTimeout)
 	err := s.call(hctx, it.rec.Envelope)
 	cancel()
 	log := cfg.log.With().Str("subscription", s.name).Str("event_id", it.rec.Envelope.ID).
 		Str("detail_type", it.rec.Envelope.DetailType).Logger()
+	if err != nil && ctx.Err() != nil {
+		// Stopping cancelled the handler; that is not the event's fault, so
+		// the attempt is not counted and the stored record is left as it was
+		// for the next Start.
+		log.Info().Err(err).Msg("bus: delivery interrupted by shutdown; event stays pending")
+		return
+	}
 	if err == nil {
 		key := itob(it.key)
 		s.b.writer.enqueue(func(tx *bbolt.Tx) error {

@@ -162,8 +162,9 @@ func (b *Bus) Subscribe(name string, detailTypes []string, h bus.Handler) error 
 }
 
 // Start loads the events left pending by earlier runs and starts delivering.
-// Delivery stops when ctx is cancelled or Close is called; handler calls
-// already running are not cancelled by either, only by the handler timeout.
+// Delivery stops when ctx is cancelled or Close is called; either cancels the
+// context of running handler calls, and a call that then fails is not
+// counted as an attempt: its event stays stored for the next Start.
 func (b *Bus) Start(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -256,8 +257,8 @@ func (b *Bus) Publish(ctx context.Context, events ...bus.Envelope) error {
 	return nil
 }
 
-// Close stops delivery, waits for running handler calls to return and
-// closes the file. Undelivered events stay stored for the next Start. It is
+// Close stops delivery, cancels the context of running handler calls, waits
+// for them to return and closes the file. Undelivered events stay stored for the next Start. It is
 // safe to call more than once.
 func (b *Bus) Close() error {
 	b.closeOnce.Do(func() {

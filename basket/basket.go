@@ -1,0 +1,152 @@
+// Package basket is the shopping basket module: one basket per user, priced
+// from the basket's own read model of the catalog (fed by product events),
+// and an idempotent checkout that hands the order over to ordering as an
+// event.
+package basket
+
+import (
+	"context"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// Status is the state of a stored basket.
+type Status string
+
+// Basket states. A checked-out basket is a tombstone: it answers retried
+// checkouts until it expires and is otherwise treated as absent.
+const (
+	StatusOpen       Status = "open"
+	StatusCheckedOut Status = "checkedOut"
+)
+
+// TombstoneTTL is how long a checked-out basket answers retried checkouts.
+const TombstoneTTL = 24 * time.Hour
+
+// Limits on a basket.
+const (
+	MaxItems     = 100
+	MaxQuantity  = 1000
+	maxUserName  = 128
+	maxProductID = 200
+	maxColor     = 100
+)
+
+// Item is one line of a basket as the user chose it. Prices and names are
+// not stored: they come from the catalog read model when the basket is read.
+type Item struct {
+	ProductID string
+	Quantity  int
+	Color     string
+}
+
+// Basket is a user's basket, open or checked out.
+type Basket struct {
+	UserName string
+	Items    []Item
+	Status   Status
+	// CheckoutID is issued on every create or replace; checking out under it
+	// twice is one checkout.
+	CheckoutID string
+	UpdatedAt  time.Time
+	// Set once checked out.
+	CheckedOutAt time.Time
+	ExpiresAt    time.Time
+	TotalPrice   money.Amount
+}
+
+// Open reports whether b is an open basket (not a tombstone).
+func (b *Basket) Open() bool { return b.Status == StatusOpen }
+
+// ValidateUserName checks a user name: 1–128 characters of [A-Za-z0-9._@-].
+func ValidateUserName(bad errs.Fields, name string) {
+	switch {
+	case name == "":
+		bad.Add("userName", "is required")
+	case len(name) > maxUserName:
+		bad.Add("userName", "must be at most 128 characters")
+	default:
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '@' || c == '-') {
+				bad.Add("userName", "may hold only letters, digits and . _ @ -")
+				return
+			}
+		}
+	}
+}
+
+// Validate checks the fields a client sets. It returns an errs.Invalid error
+// naming every offending field.
+func (b *Basket) Validate() error {
+	bad := errs.Fields{}
+	ValidateUserName(bad, b.UserName)
+	if len(b.Items) > MaxItems {
+		bad.Add("items", "must hold at most 100 items")
+	}
+	for i, it := range b.Items {
+		f := "items[" + strconv.Itoa(i) + "]."
+		switch {
+		case it.ProductID == "":
+			bad.Add(f+"productId", "is required")
+		case utf8.RuneCountInString(it.ProductID) > maxProductID:
+			bad.Add(f+"productId", "must be at most 200 characters")
+		}
+		if it.Quantity < 1 || it.Quantity > MaxQuantity {
+			bad.Add(f+"quantity", "must be an integer from 1 to 1000")
+		}
+		if utf8.RuneCountInString(it.Color) > maxColor {
+			bad.Add(f+"color", "must be at most 100 characters")
+		}
+	}
+	return bad.Err()
+}
+
+// Product is the basket's view of one catalog product, kept from product
+// events. A deleted product stays as a tombstone so that an older event
+// arriving late cannot bring it back.
+type Product struct {
+	ProductID string
+	Name      string
+	Price     money.Amount
+	Version   int64
+	Deleted   bool
+}
+
+// Catalog is the basket's read model of the product catalog.
+type Catalog interface {
+	// PutProduct stores p unless the stored entry has the same or a higher
+	// version; it reports whether p was stored.
+	PutProduct(ctx context.Context, p *Product) (bool, error)
+	// Products returns the entries (tombstones included) of the given ids
+	// that are known; unknown ids are absent from the map.
+	Products(ctx context.Context, ids []string) (map[string]*Product, error)
+}
+
+// Store keeps baskets and the catalog read model. Writes that cause events
+// commit them atomically with the change (in the module's outbox).
+type Store interface {
+	Catalog
+	// Put creates or replaces b's user's basket; it reports whether no open
+	// basket was there before (a tombstone counts as none).
+	Put(ctx context.Context, b *Basket) (created bool, err error)
+	// Get returns the user's stored basket, open or tombstone, or
+	// errs.NotFound.
+	Get(ctx context.Context, userName string) (*Basket, error)
+	// List returns a page of open baskets ordered by user name.
+	List(ctx context.Context, r page.Request) (page.Page[*Basket], error)
+	// Delete removes the user's open basket, or returns errs.NotFound.
+	Delete(ctx context.Context, userName string) error
+	// CheckOut replaces the user's open basket by the tombstone b and stores
+	// events, atomically, only if the stored basket is still open under
+	// b.CheckoutID. Otherwise it returns errs.Conflict and writes nothing.
+	CheckOut(ctx context.Context, b *Basket, events []bus.Envelope) error
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}

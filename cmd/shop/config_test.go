@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := LoadConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.Store != "embedded" || c.Bus != "local" || c.DataDir != "./data" ||
+		c.EventBusName != "SwnEventBus" || c.CheckoutDetailType != "CheckoutBasket" || c.LambdaPassThroughPath != "/events" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestLoadConfigNamesTheBadVariable(t *testing.T) {
+	for env, name := range map[string]string{
+		"PORT=abc":                 "PORT",
+		"PORT=70000":               "PORT",
+		"SHOP_STORE=postgres":      "SHOP_STORE",
+		"SHOP_LOG_LEVEL=loud":      "SHOP_LOG_LEVEL",
+		"SHOP_CREATE_TABLES=maybe": "SHOP_CREATE_TABLES",
+		"SHOP_LOG_FORMAT=xml":      "SHOP_LOG_FORMAT",
+		"SHOP_BUS=aws":             "SHOP_BUS",
+	} {
+		_, err := LoadConfig([]string{env})
+		if err == nil || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: got %v, want one line naming %s", env, err, name)
+		}
+	}
+}

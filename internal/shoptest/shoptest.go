@@ -1,0 +1,197 @@
+// Package shoptest starts the real shop binary for end-to-end tests and
+// talks to it over HTTP.
+package shoptest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Build compiles ./cmd/shop once into dir and returns the binary's path.
+func Build(dir string) (string, error) {
+	bin := filepath.Join(dir, "shop")
+	cmd := exec.Command("go", "build", "-race", "-o", bin, "github.com/serverless-shop/shop/cmd/shop")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build shop: %w", err)
+	}
+	return bin, nil
+}
+
+// Shop is one running shop process.
+type Shop struct {
+	URL  string
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	mu   *sync.Mutex
+	done chan struct{}
+}
+
+// Start runs bin on a free loopback port with the given extra environment
+// and waits until /readyz answers 200.
+func Start(tb testing.TB, bin string, env ...string) *Shop {
+	tb.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), append([]string{"PORT=0", "SHOP_HOST=127.0.0.1", "SHOP_LOG_LEVEL=info"}, env...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &Shop{cmd: cmd, log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
+	cmd.Stderr = writerFunc(func(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.log.Write(p) })
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Bytes()
+			s.mu.Lock()
+			s.log.Write(line)
+			s.log.WriteByte('\n')
+			s.mu.Unlock()
+			var l struct{ Message, Addr string }
+			if json.Unmarshal(line, &l) == nil && l.Message == "listening" {
+				addr <- l.Addr
+			}
+		}
+	}()
+	go func() { _ = cmd.Wait(); close(s.done) }()
+	tb.Cleanup(func() {
+		s.Kill()
+		if tb.Failed() {
+			tb.Logf("shop log:\n%s", s.Log())
+		}
+	})
+	select {
+	case a := <-addr:
+		_, port, _ := net.SplitHostPort(a)
+		s.URL = "http://127.0.0.1:" + port
+	case <-s.done:
+		tb.Fatalf("shop exited before listening:\n%s", s.Log())
+	case <-time.After(60 * time.Second):
+		tb.Fatalf("shop did not listen within 60s:\n%s", s.Log())
+	}
+	Eventually(tb, 30*time.Second, func() bool {
+		res, err := http.Get(s.URL + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}, "shop not ready")
+	return s
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// Log returns what the process printed so far.
+func (s *Shop) Log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log.String()
+}
+
+// Kill ends the process with SIGKILL: no shutdown code runs.
+func (s *Shop) Kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// Stop sends SIGTERM and waits for a clean exit.
+func (s *Shop) Stop(tb testing.TB) {
+	tb.Helper()
+	_ = s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		tb.Fatal("shop did not stop within 30s of SIGINT")
+	}
+	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+		tb.Fatalf("shop exited with %d:\n%s", code, s.Log())
+	}
+}
+
+// Response is a finished HTTP exchange.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Decode unmarshals the body into v, failing the test on error.
+func (r Response) Decode(tb testing.TB, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		tb.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Do sends a request; a non-nil body is sent as JSON.
+func (s *Shop) Do(tb testing.TB, method, path string, body any) Response {
+	tb.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// Must sends a request and fails the test unless the status is want.
+func (s *Shop) Must(tb testing.TB, want int, method, path string, body any) Response {
+	tb.Helper()
+	r := s.Do(tb, method, path, body)
+	if r.Status != want {
+		tb.Fatalf("%s %s: got %d %s, want %d", method, path, r.Status, r.Body, want)
+	}
+	return r
+}
+
+// Eventually polls cond until it holds or the timeout passes.
+func Eventually(tb testing.TB, timeout time.Duration, cond func() bool, format string, args ...any) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf(format, args...)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,99 @@
+// Package ordering is the order module: it turns the basket's checkout events
+// into stored orders, one per checkout, and serves them by user and date.
+package ordering
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// DateLayout is the fixed-width UTC layout of an order date. Every date has
+// the same length and nine fraction digits, so dates sort chronologically as
+// strings: the stores rely on that for newest-first listings.
+const DateLayout = "2006-01-02T15:04:05.000000000Z"
+
+// StatusSubmitted is the status of a newly created order.
+const StatusSubmitted = "Submitted"
+
+// Order is one checked-out basket. It is keyed by UserName and OrderDate.
+type Order struct {
+	UserName      string       `json:"userName"`
+	OrderDate     string       `json:"orderDate"`
+	OrderID       string       `json:"orderId"`
+	Items         []Item       `json:"items"`
+	TotalPrice    money.Amount `json:"totalPrice"`
+	FirstName     string       `json:"firstName"`
+	LastName      string       `json:"lastName"`
+	Email         string       `json:"email"`
+	Address       string       `json:"address"`
+	PaymentMethod int          `json:"paymentMethod"`
+	CardLast4     string       `json:"cardLast4"`
+	Status        string       `json:"status"`
+	CreatedAt     time.Time    `json:"createdAt"`
+}
+
+// Item is one line of an order, priced when the basket was checked out.
+type Item struct {
+	ProductID   string       `json:"productId"`
+	ProductName string       `json:"productName"`
+	Color       string       `json:"color"`
+	Quantity    int64        `json:"quantity"`
+	UnitPrice   money.Amount `json:"unitPrice"`
+	LineTotal   money.Amount `json:"lineTotal"`
+}
+
+// FormatDate renders t as an order date in DateLayout.
+func FormatDate(t time.Time) string { return t.UTC().Format(DateLayout) }
+
+// ParseDate reads an RFC 3339 timestamp with any (or no) fraction and any
+// offset and returns it normalised to DateLayout. It returns an errs.Invalid
+// error naming the field orderDate.
+func ParseDate(s string) (string, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return "", errs.Fields{"orderDate": "must be an RFC 3339 timestamp, e.g. 2026-11-27T08:00:00.123456789Z"}.Err()
+	}
+	return FormatDate(t), nil
+}
+
+// Store keeps orders.
+type Store interface {
+	// Create stores o unless an order with its key (UserName, OrderDate)
+	// exists. A stored order with the same OrderID is a redelivery: Create
+	// returns created=false and no error. One with another OrderID is
+	// errs.Conflict.
+	Create(ctx context.Context, o *Order) (created bool, err error)
+	// Get returns errs.NotFound if the user has no order at that date.
+	Get(ctx context.Context, userName, orderDate string) (*Order, error)
+	// ListByUser returns a page of the user's orders, newest first.
+	ListByUser(ctx context.Context, userName string, r page.Request) (page.Page[*Order], error)
+	// List returns a page of all orders, in no particular order.
+	List(ctx context.Context, r page.Request) (page.Page[*Order], error)
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
+
+// Cursor keys: every listing's cursor is the key of the last order returned.
+const (
+	CursorUser = "userName"
+	CursorDate = "orderDate"
+)
+
+// checkCursor rejects a cursor that is not an order key (of userName, when
+// set), so that a store never sees a start key it cannot use.
+func checkCursor(c page.Cursor, userName string) error {
+	if c == nil {
+		return nil
+	}
+	u, date := c[CursorUser], c[CursorDate]
+	_, err := time.Parse(DateLayout, date)
+	if len(c) != 2 || u == "" || strings.ContainsRune(u, 0) || err != nil || (userName != "" && u != userName) {
+		return errs.Fields{"cursor": "is not a cursor this server issued for this listing"}.Err()
+	}
+	return nil
+}

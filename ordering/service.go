@@ -1,0 +1,136 @@
+package ordering
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// Service is the ordering module's use cases.
+type Service struct {
+	store Store
+	log   zerolog.Logger
+	now   func() time.Time
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithLogger sets the logger HandleCheckout uses when the context carries
+// none (the bus does not put one there). The default discards.
+func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// NewService returns the ordering service over store.
+func NewService(store Store, opts ...Option) *Service {
+	s := &Service{store: store, log: zerolog.Nop(), now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// HandleCheckout is the bus handler of the checkout event: it stores the
+// order the checkout describes. Delivery is at-least-once, so the write is
+// conditional on the order's key and a redelivery (even under another
+// envelope ID) stores nothing and returns nil. Store errors are returned so
+// the bus redelivers.
+func (s *Service) HandleCheckout(ctx context.Context, e bus.Envelope) error {
+	log := s.logger(ctx).With().Str("event_id", e.ID).Str("detail_type", e.DetailType).Logger()
+	c, err := decodeCheckout(e.Detail)
+	if err != nil {
+		// A malformed detail is dropped, not retried: redelivering the same
+		// bytes cannot fix it, and an error would only dead-letter it after
+		// every retry. The log line is the record of the lost event.
+		log.Error().Err(err).RawJSON("detail", rawOrNull(e.Detail)).Msg("malformed checkout event dropped")
+		return nil
+	}
+	o := c.Order(s.now())
+	created, err := s.store.Create(ctx, o)
+	if err != nil {
+		return err
+	}
+	log.Info().Str("order_id", o.OrderID).Str("user_name", o.UserName).Str("order_date", o.OrderDate).
+		Bool("duplicate", !created).Msg("checkout ordered")
+	return nil
+}
+
+// decodeCheckout reads and validates a checkout detail. Unknown fields are
+// accepted so that the producer can add fields without breaking ordering.
+func decodeCheckout(detail []byte) (*Checkout, error) {
+	var c Checkout
+	if err := json.Unmarshal(detail, &c); err != nil {
+		return nil, errs.Errorf(errs.Invalid, "decode checkout detail: %v", err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// rawOrNull keeps a log line valid JSON whatever the detail holds.
+func rawOrNull(b []byte) []byte {
+	if !json.Valid(b) || len(bytes.TrimSpace(b)) == 0 {
+		return []byte("null")
+	}
+	return b
+}
+
+// logger prefers a logger the context carries (request-scoped fields) over
+// the service's own.
+func (s *Service) logger(ctx context.Context) *zerolog.Logger {
+	if l := zerolog.Ctx(ctx); l.GetLevel() != zerolog.Disabled {
+		return l
+	}
+	return &s.log
+}
+
+// Get returns the user's order at orderDate, an RFC 3339 timestamp with any
+// fraction. Returns errs.Invalid or errs.NotFound.
+func (s *Service) Get(ctx context.Context, userName, orderDate string) (*Order, error) {
+	if err := checkUser(userName); err != nil {
+		return nil, err
+	}
+	date, err := ParseDate(orderDate)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Get(ctx, userName, date)
+}
+
+// ListByUser returns a page of the user's orders, newest first.
+// Returns errs.Invalid for a cursor of another listing.
+func (s *Service) ListByUser(ctx context.Context, userName string, r page.Request) (page.Page[*Order], error) {
+	if err := checkUser(userName); err != nil {
+		return page.Page[*Order]{}, err
+	}
+	if err := checkCursor(r.Cursor, userName); err != nil {
+		return page.Page[*Order]{}, err
+	}
+	return s.store.ListByUser(ctx, userName, r)
+}
+
+// List returns a page of all orders. Returns errs.Invalid for a bad cursor.
+func (s *Service) List(ctx context.Context, r page.Request) (page.Page[*Order], error) {
+	if err := checkCursor(r.Cursor, ""); err != nil {
+		return page.Page[*Order]{}, err
+	}
+	return s.store.List(ctx, r)
+}
+
+// Ping reports whether the order store is reachable.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+func checkUser(userName string) error {
+	if userName == "" || len(userName) > 4*maxKey || strings.ContainsRune(userName, 0) {
+		return errs.Fields{"userName": "must be 1 to 200 characters without NUL"}.Err()
+	}
+	return nil
+}
