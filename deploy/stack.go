@@ -68,6 +68,7 @@ type ImageSource struct {
 // CloudFormation generate one, so two stacks can share an account; the
 // generated names reach the binary through its environment either way.
 type Names struct {
+	// ProductTable … OutboxTable are the DynamoDB table names.
 	ProductTable       string
 	BasketTable        string
 	BasketCatalogTable string
@@ -82,8 +83,10 @@ type ShopStackProps struct {
 	awscdk.StackProps
 	// Compute defaults to ComputeLambda.
 	Compute Compute
-	Image   ImageSource
-	Names   Names
+	// Image defaults to building the repository's Dockerfile.
+	Image ImageSource
+	// Names overrides physical resource names.
+	Names Names
 	// DesiredCount is the number of Fargate tasks; 1 when zero.
 	DesiredCount int
 }
@@ -92,6 +95,7 @@ type ShopStackProps struct {
 // compute running the binary. The fields let tests find resources.
 type ShopStack struct {
 	awscdk.Stack
+	// ProductTable … OrderTable are the modules' tables, as config.md lists them.
 	ProductTable       awsdynamodb.Table
 	BasketTable        awsdynamodb.Table
 	BasketCatalogTable awsdynamodb.Table

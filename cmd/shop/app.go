@@ -62,6 +62,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.wire(ctx, bgCtx, r); err != nil {
 		return err
 	}
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(m.cfg.Host, strconv.Itoa(m.cfg.Port)))
 	if err != nil {
@@ -74,7 +77,6 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          nil,
 	}
 	go func() {
 		if err := m.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -19,7 +19,7 @@ import (
 )
 
 func TestBackoff(t *testing.T) {
-	base, max := 100*time.Millisecond, time.Second
+	base, maxDelay := 100*time.Millisecond, time.Second
 	for _, tc := range []struct {
 		failures int
 		ceiling  time.Duration
@@ -32,7 +32,7 @@ func TestBackoff(t *testing.T) {
 		{60, time.Second},
 	} {
 		for range 200 {
-			got := localbus.Backoff(tc.failures, base, max)
+			got := localbus.Backoff(tc.failures, base, maxDelay)
 			if got < tc.ceiling/2 || got > tc.ceiling {
 				t.Fatalf("Backoff(%d) = %v, want within [%v, %v]", tc.failures, got, tc.ceiling/2, tc.ceiling)
 			}
@@ -41,7 +41,7 @@ func TestBackoff(t *testing.T) {
 	t.Run("Jitter", func(t *testing.T) {
 		seen := map[time.Duration]bool{}
 		for range 50 {
-			seen[localbus.Backoff(3, base, max)] = true
+			seen[localbus.Backoff(3, base, maxDelay)] = true
 		}
 		if len(seen) < 2 {
 			t.Errorf("got %d distinct delays in 50 draws, want jitter", len(seen))

@@ -137,7 +137,8 @@ func (b *Bus) replay(ctx context.Context, subscription string, id *string) (int,
 }
 
 // Pending reports how many events of a subscription are stored and not yet
-// delivered or dead-lettered; useful for readiness checks and tests.
+// delivered or dead-lettered; useful for readiness checks and tests. It can
+// briefly include delivered events whose deletion is still being committed.
 func (b *Bus) Pending(subscription string) (int, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()

@@ -138,3 +138,31 @@ func TestDeadLettersSurviveRestart(t *testing.T) {
 	bustest.MustStart(t, b)
 	bustest.Eventually(t, 10*time.Second, func() bool { return h.got(e.ID) == 1 }, "replayed event delivered")
 }
+
+// TestShutdownIsNotAnAttempt: a handler cancelled by Close must not use up
+// the event's attempts, or shutting down often would dead-letter good events.
+func TestShutdownIsNotAnAttempt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bus.db")
+	b := MustOpen(t, path, localbus.WithMaxAttempts(1))
+	entered := make(chan struct{})
+	bustest.MustSubscribe(t, b, "sub", []string{"T"}, func(ctx context.Context, _ bus.Envelope) error {
+		close(entered)
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	bustest.MustStart(t, b)
+	bustest.MustPublish(t, b, bustest.NewEvent(t, "s", "T", 1))
+	<-entered
+	if err := b.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	b = MustOpen(t, path, localbus.WithMaxAttempts(1))
+	bustest.MustSubscribe(t, b, "sub", []string{"T"}, func(context.Context, bus.Envelope) error { return nil })
+	if n, err := b.Pending("sub"); err != nil || n != 1 {
+		t.Errorf("Pending = %d, %v; want 1, nil", n, err)
+	}
+	if dls, err := b.DeadLetters(context.Background(), "sub", 0); err != nil || len(dls) != 0 {
+		t.Errorf("DeadLetters = %d letters, %v; want 0, nil", len(dls), err)
+	}
+}

@@ -173,20 +173,20 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 	hctx, cancel := context.WithTimeout(ctx, cfg.handlerTimeout)
 	err := s.call(hctx, it.rec.Envelope)
 	cancel()
-	log := cfg.log.With().Str("subscription", s.name).Str("event_id", it.rec.Envelope.ID).
-		Str("detail_type", it.rec.Envelope.DetailType).Logger()
-	if err != nil && ctx.Err() != nil {
-		// Stopping cancelled the handler; that is not the event's fault, so
-		// the attempt is not counted and the stored record is left as it was
-		// for the next Start.
-		log.Info().Err(err).Msg("bus: delivery interrupted by shutdown; event stays pending")
-		return
-	}
 	if err == nil {
 		key := itob(it.key)
 		s.b.writer.enqueue(func(tx *bbolt.Tx) error {
 			return pendingBucket(tx, s.name).Delete(key)
 		})
+		return
+	}
+	log := cfg.log.With().Str("subscription", s.name).Str("event_id", it.rec.Envelope.ID).
+		Str("detail_type", it.rec.Envelope.DetailType).Logger()
+	if ctx.Err() != nil {
+		// Stopping cancelled the handler; that is not the event's fault, so
+		// the attempt is not counted and the stored record is left as it was
+		// for the next Start.
+		log.Info().Err(err).Msg("bus: delivery interrupted by shutdown; event stays pending")
 		return
 	}
 	it.rec.Attempts++

@@ -17,6 +17,11 @@
 // subscription with the same name is registered again; records of a
 // subscription that is never registered again stay in the file untouched.
 //
+// Outcomes of handler calls (delete on success, attempt counts, moves to the
+// dead-letter bucket) are committed in the background, many per transaction,
+// so workers never wait for a disk flush; a crash before such a commit only
+// means the event is delivered again, which at-least-once allows.
+//
 // Pending events of a running bus are also indexed in memory (the store is
 // the durable copy, memory drives the schedule), so a backlog costs memory in
 // proportion to its size.

@@ -54,14 +54,14 @@ func WithMaxAttempts(n int) Option {
 }
 
 // WithBackoff sets the retry delay after the first failure (base) and the cap
-// it doubles up to (max); non-positive values are ignored.
-func WithBackoff(base, max time.Duration) Option {
+// it doubles up to (maxDelay); non-positive values are ignored.
+func WithBackoff(base, maxDelay time.Duration) Option {
 	return func(c *config) {
 		if base > 0 {
 			c.backoffBase = base
 		}
-		if max > 0 {
-			c.backoffMax = max
+		if maxDelay > 0 {
+			c.backoffMax = maxDelay
 		}
 	}
 }
@@ -103,19 +103,19 @@ func WithLogger(l zerolog.Logger) Option {
 }
 
 // backoff returns the delay before the attempt that follows the given number
-// of failed attempts: base·2^(failures-1) capped at max, with "equal jitter"
+// of failed attempts: base·2^(failures-1) capped at maxDelay, with "equal jitter"
 // (half fixed, half random) so retries of a burst of failures spread out
 // instead of hammering a recovering dependency together.
-func backoff(failures int, base, max time.Duration) time.Duration {
-	if max < base {
-		max = base
+func backoff(failures int, base, maxDelay time.Duration) time.Duration {
+	if maxDelay < base {
+		maxDelay = base
 	}
 	d := base
-	for i := 1; i < failures && d < max; i++ {
+	for i := 1; i < failures && d < maxDelay; i++ {
 		d *= 2
 	}
-	if d > max || d <= 0 {
-		d = max
+	if d > maxDelay || d <= 0 {
+		d = maxDelay
 	}
 	half := d / 2
 	return half + rand.N(d-half+1)

@@ -1,0 +1,249 @@
+// Package bolt keeps baskets and the basket's catalog read model in an
+// embedded bbolt file, together with the module's outbox.
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/serverless-shop/shop/basket"
+	"github.com/serverless-shop/shop/platform/boltdb"
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/outbox"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+var (
+	bucketBaskets = []byte("baskets")
+	bucketCatalog = []byte("catalog")
+)
+
+// Store is the basket module's bbolt file.
+type Store struct {
+	db *bbolt.DB
+}
+
+var _ basket.Store = (*Store)(nil)
+
+// Open opens (or creates) dir/basket.db.
+func Open(dir string) (*Store, error) {
+	db, err := boltdb.Open(dir, "basket.db", string(bucketBaskets), string(bucketCatalog), string(outbox.Bucket))
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db}, nil
+}
+
+// DB is the underlying file, for the outbox relay.
+func (s *Store) DB() *bbolt.DB { return s.db }
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// record is the stored form of a basket.
+type record struct {
+	UserName     string       `json:"u"`
+	Items        []itemRecord `json:"i"`
+	Status       string       `json:"s"`
+	CheckoutID   string       `json:"c"`
+	UpdatedAt    time.Time    `json:"ua"`
+	CheckedOutAt time.Time    `json:"co,omitzero"`
+	ExpiresAt    time.Time    `json:"ex,omitzero"`
+	TotalCents   int64        `json:"t,omitempty"`
+}
+
+type itemRecord struct {
+	ProductID string `json:"p"`
+	Quantity  int    `json:"q"`
+	Color     string `json:"c,omitempty"`
+}
+
+func toRecord(b *basket.Basket) record {
+	items := make([]itemRecord, len(b.Items))
+	for i, it := range b.Items {
+		items[i] = itemRecord{it.ProductID, it.Quantity, it.Color}
+	}
+	return record{b.UserName, items, string(b.Status), b.CheckoutID, b.UpdatedAt, b.CheckedOutAt, b.ExpiresAt, int64(b.TotalPrice)}
+}
+
+func (r *record) basket() *basket.Basket {
+	items := make([]basket.Item, len(r.Items))
+	for i, it := range r.Items {
+		items[i] = basket.Item{ProductID: it.ProductID, Quantity: it.Quantity, Color: it.Color}
+	}
+	return &basket.Basket{UserName: r.UserName, Items: items, Status: basket.Status(r.Status), CheckoutID: r.CheckoutID,
+		UpdatedAt: r.UpdatedAt, CheckedOutAt: r.CheckedOutAt, ExpiresAt: r.ExpiresAt, TotalPrice: money.Amount(r.TotalCents)}
+}
+
+// get returns the stored basket, or nil.
+func get(tx *bbolt.Tx, userName string) (*basket.Basket, error) {
+	v := tx.Bucket(bucketBaskets).Get([]byte(userName))
+	if v == nil {
+		return nil, nil
+	}
+	var r record
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, err
+	}
+	return r.basket(), nil
+}
+
+func put(tx *bbolt.Tx, b *basket.Basket) error {
+	v, err := json.Marshal(toRecord(b))
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketBaskets).Put([]byte(b.UserName), v)
+}
+
+// Put implements basket.Store.
+func (s *Store) Put(_ context.Context, b *basket.Basket) (created bool, err error) {
+	err = s.db.Batch(func(tx *bbolt.Tx) error {
+		old, err := get(tx, b.UserName)
+		if err != nil {
+			return err
+		}
+		created = old == nil || !old.Open()
+		return put(tx, b)
+	})
+	return created, err
+}
+
+// Get implements basket.Store.
+func (s *Store) Get(_ context.Context, userName string) (b *basket.Basket, err error) {
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		b, err = get(tx, userName)
+		return err
+	})
+	if err == nil && b == nil {
+		err = errs.Errorf(errs.NotFound, "No basket for user %s.", userName)
+	}
+	return b, err
+}
+
+// List implements basket.Store.
+func (s *Store) List(_ context.Context, r page.Request) (page.Page[*basket.Basket], error) {
+	var out page.Page[*basket.Basket]
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketBaskets).Cursor()
+		k, v := c.First()
+		if after := r.Cursor["userName"]; after != "" {
+			k, v = c.Seek([]byte(after))
+			if k != nil && string(k) == after {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil; k, v = c.Next() {
+			var rec record
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			if rec.Status != string(basket.StatusOpen) {
+				continue
+			}
+			if len(out.Items) == r.Limit {
+				out.Next = page.Cursor{"userName": out.Items[len(out.Items)-1].UserName}
+				return nil
+			}
+			out.Items = append(out.Items, rec.basket())
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Delete implements basket.Store.
+func (s *Store) Delete(_ context.Context, userName string) error {
+	return s.db.Batch(func(tx *bbolt.Tx) error {
+		b, err := get(tx, userName)
+		if err != nil {
+			return err
+		}
+		if b == nil || !b.Open() {
+			return errs.Errorf(errs.NotFound, "No open basket for user %s.", userName)
+		}
+		return tx.Bucket(bucketBaskets).Delete([]byte(userName))
+	})
+}
+
+// CheckOut implements basket.Store. bbolt serialises writers, so the check
+// and the write inside one transaction cannot interleave with another
+// checkout.
+func (s *Store) CheckOut(_ context.Context, b *basket.Basket, events []bus.Envelope) error {
+	return s.db.Batch(func(tx *bbolt.Tx) error {
+		cur, err := get(tx, b.UserName)
+		if err != nil {
+			return err
+		}
+		if cur == nil || !cur.Open() || cur.CheckoutID != b.CheckoutID {
+			return errs.Errorf(errs.Conflict, "The basket of %s changed; retry.", b.UserName)
+		}
+		if err := put(tx, b); err != nil {
+			return err
+		}
+		return outbox.PutBolt(tx, events...)
+	})
+}
+
+// product is the stored form of a catalog entry.
+type product struct {
+	Name       string `json:"n"`
+	PriceCents int64  `json:"p"`
+	Version    int64  `json:"v"`
+	Deleted    bool   `json:"d,omitempty"`
+}
+
+// PutProduct implements basket.Catalog.
+func (s *Store) PutProduct(_ context.Context, p *basket.Product) (stored bool, err error) {
+	err = s.db.Batch(func(tx *bbolt.Tx) error {
+		stored = false
+		b := tx.Bucket(bucketCatalog)
+		if v := b.Get([]byte(p.ProductID)); v != nil {
+			var old product
+			if err := json.Unmarshal(v, &old); err != nil {
+				return err
+			}
+			if old.Version >= p.Version {
+				return nil
+			}
+		}
+		v, err := json.Marshal(product{p.Name, int64(p.Price), p.Version, p.Deleted})
+		if err != nil {
+			return err
+		}
+		stored = true
+		return b.Put([]byte(p.ProductID), v)
+	})
+	return stored, err
+}
+
+// Products implements basket.Catalog.
+func (s *Store) Products(_ context.Context, ids []string) (map[string]*basket.Product, error) {
+	out := make(map[string]*basket.Product, len(ids))
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketCatalog)
+		for _, id := range ids {
+			v := b.Get([]byte(id))
+			if v == nil {
+				continue
+			}
+			var p product
+			if err := json.Unmarshal(v, &p); err != nil {
+				return err
+			}
+			out[id] = &basket.Product{ProductID: id, Name: p.Name, Price: money.Amount(p.PriceCents), Version: p.Version, Deleted: p.Deleted}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Ping implements basket.Store.
+func (s *Store) Ping(context.Context) error {
+	return s.db.View(func(*bbolt.Tx) error { return nil })
+}

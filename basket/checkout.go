@@ -1,0 +1,149 @@
+package basket
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+)
+
+// maxRaces bounds how often a checkout re-reads a basket changed under it.
+const maxRaces = 10
+
+// CheckoutRequest is what a user sends to check out. CardInfo is used only
+// for its last four digits and is never stored.
+type CheckoutRequest struct {
+	UserName      string
+	FirstName     string
+	LastName      string
+	Email         string
+	Address       string
+	PaymentMethod int
+	CardInfo      string
+}
+
+// Validate checks the request. It returns an errs.Invalid error naming
+// every offending field.
+func (r *CheckoutRequest) Validate() error {
+	bad := errs.Fields{}
+	ValidateUserName(bad, r.UserName)
+	for name, v := range map[string]string{"firstName": r.FirstName, "lastName": r.LastName, "email": r.Email} {
+		if utf8.RuneCountInString(v) > 200 {
+			bad.Add(name, "must be at most 200 characters")
+		}
+	}
+	if utf8.RuneCountInString(r.Address) > 1000 {
+		bad.Add("address", "must be at most 1000 characters")
+	}
+	if r.Email != "" && !strings.Contains(r.Email, "@") {
+		bad.Add("email", "must be an email address")
+	}
+	if c := r.CardInfo; c != "" && (len(c) < 12 || len(c) > 19 || strings.Trim(c, "0123456789") != "") {
+		bad.Add("cardInfo", "must be 12 to 19 digits")
+	}
+	return bad.Err()
+}
+
+// cardLast4 is all that is kept of the card number.
+func (r *CheckoutRequest) cardLast4() string {
+	if len(r.CardInfo) < 4 {
+		return ""
+	}
+	return r.CardInfo[len(r.CardInfo)-4:]
+}
+
+// Receipt is the answer to a checkout, the same for every retry of it.
+type Receipt struct {
+	CheckoutID string
+	UserName   string
+	// CheckedOutAt is when the checkout was accepted; ordering derives the
+	// order date from it.
+	CheckedOutAt time.Time
+	TotalPrice   money.Amount
+}
+
+func receipt(b *Basket) *Receipt {
+	return &Receipt{CheckoutID: b.CheckoutID, UserName: b.UserName, CheckedOutAt: b.CheckedOutAt, TotalPrice: b.TotalPrice}
+}
+
+// Checkout prices the user's open basket, turns it into a tombstone and
+// emits the checkout event, atomically. A retry that finds the live
+// tombstone gets the same receipt and emits nothing. Returns errs.Invalid,
+// errs.NotFound, or errs.Unprocessable for an empty basket or one holding
+// products the catalog does not offer.
+func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	for range maxRaces {
+		b, err := s.store.Get(ctx, req.UserName)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		if !b.Open() {
+			if now.Before(b.ExpiresAt) {
+				return receipt(b), nil
+			}
+			return nil, notFound(req.UserName)
+		}
+		tomb, events, err := s.checkout(ctx, b, &req, now)
+		if err != nil {
+			return nil, err
+		}
+		err = s.store.CheckOut(ctx, tomb, events)
+		if errs.Is(err, errs.Conflict) {
+			// Replaced or checked out meanwhile: read it again.
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.committed()
+		return receipt(tomb), nil
+	}
+	return nil, errs.Errorf(errs.Conflict, "The basket of %s is being changed concurrently; retry.", req.UserName)
+}
+
+// checkout returns the tombstone of b and its checkout event.
+func (s *Service) checkout(ctx context.Context, b *Basket, req *CheckoutRequest, now time.Time) (*Basket, []bus.Envelope, error) {
+	if len(b.Items) == 0 {
+		return nil, nil, errs.Errorf(errs.Unprocessable, "The basket of %s is empty.", b.UserName)
+	}
+	lines, total, err := s.price(ctx, b.Items)
+	if err != nil {
+		return nil, nil, err
+	}
+	var missing []string
+	items := make([]CheckoutItem, len(lines))
+	for i, l := range lines {
+		if !l.Available && !slices.Contains(missing, l.ProductID) {
+			missing = append(missing, l.ProductID)
+		}
+		items[i] = CheckoutItem{ProductID: l.ProductID, ProductName: l.ProductName, Color: l.Color,
+			Quantity: l.Quantity, UnitPrice: l.UnitPrice, LineTotal: l.LineTotal}
+	}
+	if len(missing) > 0 {
+		return nil, nil, errs.Errorf(errs.Unprocessable, "These products are not available: %s.", strings.Join(missing, ", "))
+	}
+	tomb := *b
+	tomb.Status, tomb.UpdatedAt = StatusCheckedOut, now
+	tomb.CheckedOutAt, tomb.ExpiresAt, tomb.TotalPrice = now, now.Add(TombstoneTTL), total
+	e, err := bus.New(uuid.Must(uuid.NewV7()).String(), s.checkoutSource, s.checkoutDetailType, CheckoutEvent{
+		CheckoutID: b.CheckoutID, UserName: b.UserName, CheckedOutAt: now,
+		FirstName: req.FirstName, LastName: req.LastName, Email: req.Email, Address: req.Address,
+		PaymentMethod: req.PaymentMethod, CardLast4: req.cardLast4(), Items: items, TotalPrice: total,
+	})
+	if err != nil {
+		return nil, nil, errs.Errorf(errs.Internal, "encode event: %v", err)
+	}
+	e.Time = now
+	return &tomb, []bus.Envelope{e}, nil
+}

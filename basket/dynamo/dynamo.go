@@ -1,0 +1,319 @@
+// Package dynamo keeps baskets in one DynamoDB table (pk "userName") and
+// the basket's catalog read model in another (pk "productId"); checkout
+// events go to the shared outbox table in the same transaction.
+package dynamo
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/serverless-shop/shop/basket"
+	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/dynamo"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/outbox"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// ExpiresAtAttribute is the epoch-seconds attribute of a tombstone, meant
+// as the basket table's TTL attribute.
+const ExpiresAtAttribute = "expiresAt"
+
+// lookups bounds the concurrent GetItem calls of one Products call.
+const lookups = 8
+
+// Store is the basket module's DynamoDB tables.
+type Store struct {
+	db      dynamo.API
+	baskets string
+	catalog string
+	outbox  *outbox.DynamoStore
+}
+
+var _ basket.Store = (*Store)(nil)
+
+// New returns the store over basketTable and catalogTable, whose checkout
+// events go to ob in the same transaction.
+func New(db dynamo.API, basketTable, catalogTable string, ob *outbox.DynamoStore) *Store {
+	return &Store{db: db, baskets: basketTable, catalog: catalogTable, outbox: ob}
+}
+
+// TableInputs describes both tables, for dynamo.EnsureTable. DynamoDB TTL
+// on ExpiresAtAttribute is enabled separately (by the deployment).
+func TableInputs(basketTable, catalogTable string) []*dynamodb.CreateTableInput {
+	table := func(name, pk string) *dynamodb.CreateTableInput {
+		return &dynamodb.CreateTableInput{
+			TableName: aws.String(name),
+			AttributeDefinitions: []types.AttributeDefinition{
+				{AttributeName: aws.String(pk), AttributeType: types.ScalarAttributeTypeS},
+			},
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash}},
+		}
+	}
+	return []*dynamodb.CreateTableInput{table(basketTable, "userName"), table(catalogTable, "productId")}
+}
+
+// item is the stored form of a basket. A tombstone adds checkedOutAt,
+// expiresAt (epoch seconds, for TTL) and totalPrice.
+type item struct {
+	UserName     string                `dynamodbav:"userName"`
+	Items        []line                `dynamodbav:"items"`
+	Status       string                `dynamodbav:"status"`
+	CheckoutID   string                `dynamodbav:"checkoutId"`
+	UpdatedAt    time.Time             `dynamodbav:"updatedAt"`
+	CheckedOutAt *time.Time            `dynamodbav:"checkedOutAt,omitempty"`
+	ExpiresAt    int64                 `dynamodbav:"expiresAt,omitempty"`
+	TotalPrice   attributevalue.Number `dynamodbav:"totalPrice,omitempty"`
+}
+
+type line struct {
+	ProductID string `dynamodbav:"productId"`
+	Quantity  int    `dynamodbav:"quantity"`
+	Color     string `dynamodbav:"color,omitempty"`
+}
+
+func toItem(b *basket.Basket) (map[string]types.AttributeValue, error) {
+	it := item{UserName: b.UserName, Items: make([]line, len(b.Items)), Status: string(b.Status),
+		CheckoutID: b.CheckoutID, UpdatedAt: b.UpdatedAt}
+	for i, l := range b.Items {
+		it.Items[i] = line{l.ProductID, l.Quantity, l.Color}
+	}
+	if !b.Open() {
+		at := b.CheckedOutAt
+		it.CheckedOutAt, it.ExpiresAt, it.TotalPrice = &at, b.ExpiresAt.Unix(), attributevalue.Number(b.TotalPrice.String())
+	}
+	return attributevalue.MarshalMap(it)
+}
+
+func fromItem(av map[string]types.AttributeValue) (*basket.Basket, error) {
+	var it item
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return nil, err
+	}
+	b := &basket.Basket{UserName: it.UserName, Items: make([]basket.Item, len(it.Items)), Status: basket.Status(it.Status),
+		CheckoutID: it.CheckoutID, UpdatedAt: it.UpdatedAt}
+	for i, l := range it.Items {
+		b.Items[i] = basket.Item{ProductID: l.ProductID, Quantity: l.Quantity, Color: l.Color}
+	}
+	if it.CheckedOutAt != nil {
+		b.CheckedOutAt = *it.CheckedOutAt
+	}
+	if it.ExpiresAt != 0 {
+		b.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
+	}
+	if it.TotalPrice != "" {
+		total, err := money.Parse(string(it.TotalPrice))
+		if err != nil {
+			return nil, err
+		}
+		b.TotalPrice = total
+	}
+	return b, nil
+}
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+var open = s(string(basket.StatusOpen))
+
+// Put implements basket.Store. One unconditional put that returns the old
+// item tells created from replaced without a race.
+func (st *Store) Put(ctx context.Context, b *basket.Basket) (bool, error) {
+	av, err := toItem(b)
+	if err != nil {
+		return false, err
+	}
+	out, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &st.baskets, Item: av, ReturnValues: types.ReturnValueAllOld})
+	if err != nil {
+		return false, dynamo.Wrap(err, "put basket")
+	}
+	old, _ := out.Attributes["status"].(*types.AttributeValueMemberS)
+	return old == nil || old.Value != string(basket.StatusOpen), nil
+}
+
+// Get implements basket.Store.
+func (st *Store) Get(ctx context.Context, userName string) (*basket.Basket, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.baskets,
+		Key: map[string]types.AttributeValue{"userName": s(userName)}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, dynamo.Wrap(err, "get basket")
+	}
+	if out.Item == nil {
+		return nil, errs.Errorf(errs.NotFound, "No basket for user %s.", userName)
+	}
+	return fromItem(out.Item)
+}
+
+// List implements basket.Store. Tombstones are filtered out, so it scans on
+// until the page is full; the cursor is the last basket returned.
+func (st *Store) List(ctx context.Context, r page.Request) (page.Page[*basket.Basket], error) {
+	var pg page.Page[*basket.Basket]
+	start := dynamo.StartKey(r.Cursor)
+	for {
+		out, err := st.db.Scan(ctx, &dynamodb.ScanInput{
+			TableName: &st.baskets, Limit: aws.Int32(int32(r.Limit - len(pg.Items))), ExclusiveStartKey: start,
+			FilterExpression:          aws.String("#s = :open"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":open": open},
+		})
+		if err != nil {
+			return page.Page[*basket.Basket]{}, dynamo.Wrap(err, "scan baskets")
+		}
+		for _, av := range out.Items {
+			b, err := fromItem(av)
+			if err != nil {
+				return page.Page[*basket.Basket]{}, err
+			}
+			pg.Items = append(pg.Items, b)
+		}
+		start = out.LastEvaluatedKey
+		if len(start) == 0 {
+			return pg, nil
+		}
+		if len(pg.Items) >= r.Limit {
+			pg.Next = page.Cursor{"userName": pg.Items[len(pg.Items)-1].UserName}
+			return pg, nil
+		}
+	}
+}
+
+// Delete implements basket.Store.
+func (st *Store) Delete(ctx context.Context, userName string) error {
+	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: &st.baskets, Key: map[string]types.AttributeValue{"userName": s(userName)},
+		ConditionExpression:       aws.String("#s = :open"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":open": open},
+	})
+	if dynamo.ConditionFailed(err) {
+		return errs.Errorf(errs.NotFound, "No open basket for user %s.", userName)
+	}
+	return dynamo.Wrap(err, "delete basket")
+}
+
+// CheckOut implements basket.Store: the conditional tombstone put and the
+// outbox items commit in one transaction.
+func (st *Store) CheckOut(ctx context.Context, b *basket.Basket, events []bus.Envelope) error {
+	av, err := toItem(b)
+	if err != nil {
+		return err
+	}
+	items, err := st.outbox.Put(events...)
+	if err != nil {
+		return err
+	}
+	change := types.TransactWriteItem{Put: &types.Put{
+		TableName: &st.baskets, Item: av,
+		ConditionExpression:       aws.String("#s = :open AND checkoutId = :cid"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":open": open, ":cid": s(b.CheckoutID)},
+	}}
+	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems: append([]types.TransactWriteItem{change}, items...),
+	})
+	if dynamo.ConditionFailed(err) {
+		return errs.Errorf(errs.Conflict, "The basket of %s changed; retry.", b.UserName)
+	}
+	return dynamo.Wrap(err, "check out basket")
+}
+
+// product is the stored form of a catalog entry.
+type product struct {
+	ProductID string                `dynamodbav:"productId"`
+	Name      string                `dynamodbav:"name"`
+	Price     attributevalue.Number `dynamodbav:"price"`
+	Version   int64                 `dynamodbav:"version"`
+	Deleted   bool                  `dynamodbav:"deleted"`
+}
+
+// PutProduct implements basket.Catalog with a write conditional on the
+// version, so the highest version wins whatever the delivery order.
+func (st *Store) PutProduct(ctx context.Context, p *basket.Product) (bool, error) {
+	av, err := attributevalue.MarshalMap(product{p.ProductID, p.Name, attributevalue.Number(p.Price.String()), p.Version, p.Deleted})
+	if err != nil {
+		return false, err
+	}
+	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &st.catalog, Item: av,
+		ConditionExpression:       aws.String("attribute_not_exists(productId) OR version < :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(p.Version, 10)}},
+	})
+	if dynamo.ConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, dynamo.Wrap(err, "put catalog entry")
+	}
+	return true, nil
+}
+
+// Products implements basket.Catalog with concurrent point reads (the
+// shared dynamo.API has no BatchGetItem).
+func (st *Store) Products(ctx context.Context, ids []string) (map[string]*basket.Product, error) {
+	var (
+		mu       sync.Mutex
+		out      = make(map[string]*basket.Product, len(ids))
+		firstErr error
+		wg       sync.WaitGroup
+		next     = make(chan string)
+	)
+	for range min(lookups, len(ids)) {
+		wg.Go(func() {
+			for id := range next {
+				p, err := st.product(ctx, id)
+				mu.Lock()
+				switch {
+				case err != nil && firstErr == nil:
+					firstErr = err
+				case p != nil:
+					out[id] = p
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, id := range ids {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+func (st *Store) product(ctx context.Context, id string) (*basket.Product, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.catalog,
+		Key: map[string]types.AttributeValue{"productId": s(id)}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, dynamo.Wrap(err, "get catalog entry")
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	var p product
+	if err := attributevalue.UnmarshalMap(out.Item, &p); err != nil {
+		return nil, err
+	}
+	price, err := money.Parse(string(p.Price))
+	if err != nil {
+		return nil, err
+	}
+	return &basket.Product{ProductID: p.ProductID, Name: p.Name, Price: price, Version: p.Version, Deleted: p.Deleted}, nil
+}
+
+// Ping implements basket.Store.
+func (st *Store) Ping(ctx context.Context) error {
+	if err := dynamo.Ping(ctx, st.db, st.baskets); err != nil {
+		return err
+	}
+	return dynamo.Ping(ctx, st.db, st.catalog)
+}

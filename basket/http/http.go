@@ -1,0 +1,213 @@
+// Package http serves the basket's routes under /basket.
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/serverless-shop/shop/basket"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/httpx"
+	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/page"
+)
+
+// OrderDateLayout formats a checkout's time as the order date ordering keys
+// the order by: fixed width, so dates sort as strings.
+const OrderDateLayout = "2006-01-02T15:04:05.000000000Z"
+
+// Handler serves /basket.
+type Handler struct {
+	svc *basket.Service
+}
+
+// NewHandler returns the basket's HTTP handler.
+func NewHandler(svc *basket.Service) *Handler { return &Handler{svc: svc} }
+
+// Routes returns the routes to mount at /basket. The static checkout route
+// is registered first; chi prefers static segments over parameters anyway.
+func (h *Handler) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.Post("/checkout", h.checkout)
+	r.Post("/", h.put)
+	r.Get("/", h.list)
+	r.Get("/{userName}", h.get)
+	r.Delete("/{userName}", h.delete)
+	return r
+}
+
+// basketInput is the body of POST /basket.
+type basketInput struct {
+	UserName string      `json:"userName"`
+	Items    []itemInput `json:"items"`
+}
+
+// itemInput is one item of a basket. Price and name are accepted as hints
+// and ignored: the catalog's are authoritative.
+type itemInput struct {
+	ProductID   string          `json:"productId"`
+	Quantity    int             `json:"quantity"`
+	Color       string          `json:"color"`
+	Price       json.RawMessage `json:"price"`
+	ProductName json.RawMessage `json:"productName"`
+}
+
+// basketJSON is the priced view of a basket.
+type basketJSON struct {
+	UserName   string       `json:"userName"`
+	Items      []lineJSON   `json:"items"`
+	TotalPrice money.Amount `json:"totalPrice"`
+	UpdatedAt  time.Time    `json:"updatedAt"`
+}
+
+// lineJSON is a priced line; an unavailable one has no price.
+type lineJSON struct {
+	ProductID   string        `json:"productId"`
+	ProductName string        `json:"productName,omitempty"`
+	Color       string        `json:"color,omitempty"`
+	Quantity    int           `json:"quantity"`
+	Price       *money.Amount `json:"price,omitempty"`
+	LineTotal   *money.Amount `json:"lineTotal,omitempty"`
+	Available   bool          `json:"available"`
+}
+
+func toJSON(v *basket.View) basketJSON {
+	out := basketJSON{UserName: v.UserName, Items: make([]lineJSON, len(v.Items)), TotalPrice: v.TotalPrice, UpdatedAt: v.UpdatedAt}
+	for i, l := range v.Items {
+		lj := lineJSON{ProductID: l.ProductID, ProductName: l.ProductName, Color: l.Color, Quantity: l.Quantity, Available: l.Available}
+		if l.Available {
+			lj.Price, lj.LineTotal = &l.UnitPrice, &l.LineTotal
+		}
+		out.Items[i] = lj
+	}
+	return out
+}
+
+// listedJSON is a basket in a listing: as stored, without prices.
+type listedJSON struct {
+	UserName  string     `json:"userName"`
+	Items     []itemJSON `json:"items"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+}
+
+type itemJSON struct {
+	ProductID string `json:"productId"`
+	Quantity  int    `json:"quantity"`
+	Color     string `json:"color,omitempty"`
+}
+
+func (h *Handler) put(w http.ResponseWriter, r *http.Request) {
+	var in basketInput
+	if err := httpx.Decode(r, &in); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	b := basket.Basket{UserName: in.UserName, Items: make([]basket.Item, len(in.Items))}
+	for i, it := range in.Items {
+		b.Items[i] = basket.Item{ProductID: it.ProductID, Quantity: it.Quantity, Color: it.Color}
+	}
+	v, created, err := h.svc.Put(r.Context(), b)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	w.Header().Set("Location", "/basket/"+v.UserName)
+	httpx.JSON(w, status, toJSON(v))
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	pr, err := httpx.ParsePage(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	pg, err := h.svc.List(r.Context(), pr)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	out := page.Page[listedJSON]{Items: make([]listedJSON, len(pg.Items)), Next: pg.Next}
+	for i, b := range pg.Items {
+		l := listedJSON{UserName: b.UserName, Items: make([]itemJSON, len(b.Items)), UpdatedAt: b.UpdatedAt}
+		for j, it := range b.Items {
+			l.Items[j] = itemJSON{it.ProductID, it.Quantity, it.Color}
+		}
+		out.Items[i] = l
+	}
+	httpx.WriteList(w, out)
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+	v, err := h.svc.Get(r.Context(), chi.URLParam(r, "userName"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.JSON(w, http.StatusOK, toJSON(v))
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.Delete(r.Context(), chi.URLParam(r, "userName")); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkoutInput is the body of POST /basket/checkout. The client's
+// totalPrice is accepted and ignored; paymentMethod is checked by hand to
+// say "integer" rather than "number".
+type checkoutInput struct {
+	UserName      string          `json:"userName"`
+	FirstName     string          `json:"firstName"`
+	LastName      string          `json:"lastName"`
+	Email         string          `json:"email"`
+	Address       string          `json:"address"`
+	PaymentMethod json.RawMessage `json:"paymentMethod"`
+	CardInfo      string          `json:"cardInfo"`
+	TotalPrice    json.RawMessage `json:"totalPrice"`
+}
+
+// receiptJSON is the body of an accepted checkout.
+type receiptJSON struct {
+	CheckoutID string       `json:"checkoutId"`
+	UserName   string       `json:"userName"`
+	OrderDate  string       `json:"orderDate"`
+	TotalPrice money.Amount `json:"totalPrice"`
+	Status     string       `json:"status"`
+}
+
+func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
+	var in checkoutInput
+	if err := httpx.Decode(r, &in); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	req := basket.CheckoutRequest{UserName: in.UserName, FirstName: in.FirstName, LastName: in.LastName,
+		Email: in.Email, Address: in.Address, CardInfo: in.CardInfo}
+	if len(in.PaymentMethod) > 0 && string(in.PaymentMethod) != "null" {
+		n, err := strconv.Atoi(string(in.PaymentMethod))
+		if err != nil {
+			httpx.Error(w, r, &errs.Error{Code: errs.Invalid, Message: "Validation failed.",
+				Fields: map[string]string{"paymentMethod": "must be an integer"}})
+			return
+		}
+		req.PaymentMethod = n
+	}
+	rc, err := h.svc.Checkout(r.Context(), req)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/order/"+rc.UserName)
+	httpx.JSON(w, http.StatusAccepted, receiptJSON{CheckoutID: rc.CheckoutID, UserName: rc.UserName,
+		OrderDate: rc.CheckedOutAt.UTC().Format(OrderDateLayout), TotalPrice: rc.TotalPrice, Status: "Accepted"})
+}

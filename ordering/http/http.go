@@ -1,0 +1,93 @@
+// Package http serves the ordering module's routes under /order.
+package http
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/serverless-shop/shop/ordering"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/httpx"
+)
+
+// Handler serves /order.
+type Handler struct {
+	svc *ordering.Service
+}
+
+// NewHandler returns the ordering module's HTTP handler.
+func NewHandler(svc *ordering.Service) *Handler { return &Handler{svc: svc} }
+
+// Routes returns the routes to mount at /order:
+//
+//	GET /             all orders, paginated
+//	GET /{userName}   the user's orders, newest first, paginated; with
+//	                  ?orderDate=<RFC 3339> the one order at that date
+func (h *Handler) Routes() chi.Router {
+	r := chi.NewRouter()
+	r.Get("/", h.list)
+	r.Get("/{userName}", h.user)
+	return r
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	pr, err := httpx.ParsePage(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	pg, err := h.svc.List(r.Context(), pr)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.WriteList(w, pg)
+}
+
+func (h *Handler) user(w http.ResponseWriter, r *http.Request) {
+	userName, err := pathParam(r, "userName")
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	// Present but empty is still a lookup, so that ?orderDate= is a 400
+	// rather than silently a listing.
+	if q.Has("orderDate") {
+		o, err := h.svc.Get(r.Context(), userName, q.Get("orderDate"))
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, o)
+		return
+	}
+	pr, err := httpx.ParsePage(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	pg, err := h.svc.ListByUser(r.Context(), userName, pr)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.WriteList(w, pg)
+}
+
+// pathParam returns a decoded path parameter. chi routes on the escaped path
+// when the request has one (a user name holding "/" arrives as %2F), and
+// then its parameters are still escaped.
+func pathParam(r *http.Request, name string) (string, error) {
+	v := chi.URLParam(r, name)
+	if r.URL.RawPath == "" {
+		return v, nil
+	}
+	u, err := url.PathUnescape(v)
+	if err != nil {
+		return "", errs.Fields{name: "is not a valid path segment"}.Err()
+	}
+	return u, nil
+}
