@@ -63,7 +63,7 @@ func awaitTotal(t *testing.T, shop *shoptest.Shop, user, want string) {
 		r := shop.Do(t, "GET", "/basket/"+user, nil)
 		b = basketBody{}
 		return r.Status == http.StatusOK && decodes(r, &b) && fmt.Sprint(b.TotalPrice) == want
-	}, "basket %s total never became %s (last %+v)", user, want)
+	}, "basket %s total never became %s (last %+v)", user, want, &b)
 }
 
 func decodes(r shoptest.Response, v any) bool {
