@@ -62,9 +62,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.wire(ctx, bgCtx, r); err != nil {
 		return err
 	}
-	if err := m.startPprof(); err != nil {
-		return err
-	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(m.cfg.Host, strconv.Itoa(m.cfg.Port)))
 	if err != nil {

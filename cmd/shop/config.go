@@ -36,7 +36,7 @@ type Config struct {
 	BasketQueueURL        string `env:"SHOP_BASKET_QUEUE_URL"`
 	SQSPoll               bool   `env:"SHOP_SQS_POLL" envDefault:"true"`
 	LambdaPassThroughPath string `env:"AWS_LWA_PASS_THROUGH_PATH" envDefault:"/events"`
-	PprofAddr             string `env:"SHOP_PPROF_ADDR"`
+	AdminAddr             string `env:"SHOP_ADMIN_ADDR"`
 }
 
 // LoadConfig parses and validates the configuration from environ

@@ -63,7 +63,8 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	if err := b.Start(bgCtx); err != nil {
 		return fmt.Errorf("start bus: %w", err)
 	}
-	return nil
+	lb, _ := b.(*localbus.Bus)
+	return m.startAdmin(lb)
 }
 
 func (m *Main) openBus() (eventBus, error) {

@@ -11,8 +11,9 @@
 //   - A handler that returns an error gets the event again later, with
 //     backoff; after a bounded number of attempts the event is dead-lettered.
 //   - All methods are safe for concurrent use.
-//   - Close stops delivery, waits for running handlers to return and releases
-//     resources; events not yet delivered stay stored for the next start.
+//   - Close stops delivery, cancels the context of running handlers, waits for
+//     them to return and releases resources; events not yet delivered (or
+//     whose handler was cancelled) stay stored for the next start.
 package bus
 
 import (

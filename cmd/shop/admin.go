@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/serverless-shop/shop/platform/bus/localbus"
+	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/httpx"
+)
+
+// startAdmin serves the operator's endpoints on their own listener, never on
+// the public port, when SHOP_ADMIN_ADDR is set: net/http/pprof under
+// /debug/pprof/ and, with the local bus, its dead letters under /deadletters.
+func (m *Main) startAdmin(lb *localbus.Bus) error {
+	if m.cfg.AdminAddr == "" {
+		return nil
+	}
+	r := chi.NewRouter()
+	r.Use(httpx.RequestLogger(m.log), httpx.Recoverer)
+	r.NotFound(httpx.NotFound)
+	r.MethodNotAllowed(httpx.MethodNotAllowed)
+	r.HandleFunc("/debug/pprof/*", pprof.Index)
+	r.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	r.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	r.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	r.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	if lb != nil {
+		r.Mount("/deadletters", deadLetterRoutes(lb))
+	}
+	ln, err := net.Listen("tcp", m.cfg.AdminAddr)
+	if err != nil {
+		return fmt.Errorf("listen on SHOP_ADMIN_ADDR %s: %w", m.cfg.AdminAddr, err)
+	}
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.log.Error().Err(err).Msg("admin server stopped")
+		}
+	}()
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	})
+	m.log.Info().Str("addr", ln.Addr().String()).Msg("admin listening")
+	return nil
+}
+
+// deadLetterRoutes lists and replays the local bus's dead letters:
+//
+//	GET  /deadletters/{subscription}?limit=N
+//	POST /deadletters/{subscription}/replay        every dead letter
+//	POST /deadletters/{subscription}/{id}/replay   one
+func deadLetterRoutes(lb *localbus.Bus) chi.Router {
+	r := chi.NewRouter()
+	busError := func(w http.ResponseWriter, r *http.Request, err error) {
+		if errors.Is(err, localbus.ErrUnknownSubscription) || errors.Is(err, localbus.ErrNotFound) {
+			err = &errs.Error{Code: errs.NotFound, Message: err.Error()}
+		}
+		httpx.Error(w, r, err)
+	}
+	r.Get("/{sub}", func(w http.ResponseWriter, r *http.Request) {
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		dls, err := lb.DeadLetters(r.Context(), chi.URLParam(r, "sub"), limit)
+		if err != nil {
+			busError(w, r, err)
+			return
+		}
+		if dls == nil {
+			dls = []localbus.DeadLetter{}
+		}
+		httpx.JSON(w, http.StatusOK, map[string]any{"items": dls})
+	})
+	r.Post("/{sub}/replay", func(w http.ResponseWriter, r *http.Request) {
+		n, err := lb.ReplayAll(r.Context(), chi.URLParam(r, "sub"))
+		if err != nil {
+			busError(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, map[string]int{"replayed": n})
+	})
+	r.Post("/{sub}/{id}/replay", func(w http.ResponseWriter, r *http.Request) {
+		if err := lb.Replay(r.Context(), chi.URLParam(r, "sub"), chi.URLParam(r, "id")); err != nil {
+			busError(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, map[string]int{"replayed": 1})
+	})
+	return r
+}
