@@ -11,6 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/serverless-shop/shop/ordering"
+	orderingbolt "github.com/serverless-shop/shop/ordering/bolt"
+	orderingdynamo "github.com/serverless-shop/shop/ordering/dynamo"
+	orderinghttp "github.com/serverless-shop/shop/ordering/http"
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/bus/localbus"
 	"github.com/serverless-shop/shop/platform/dynamo"
@@ -60,6 +64,15 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	}
 	r.Mount("/product", producthttp.NewHandler(products).Routes())
 
+	orders, err := m.openOrdering(db)
+	if err != nil {
+		return err
+	}
+	if err := b.Subscribe("ordering", []string{m.cfg.CheckoutDetailType}, orders.HandleCheckout); err != nil {
+		return err
+	}
+	r.Mount("/order", orderinghttp.NewHandler(orders).Routes())
+
 	if err := b.Start(bgCtx); err != nil {
 		return fmt.Errorf("start bus: %w", err)
 	}
@@ -107,10 +120,27 @@ func (m *Main) openProducts(ctx context.Context, db dynamo.API, pub bus.Publishe
 	return product.NewService(store, m.cfg.ProductSource, m.relay(ctx, "product", ob, pub)), nil
 }
 
+func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
+	var store ordering.Store
+	if db != nil {
+		store = orderingdynamo.New(db, m.cfg.OrderTable)
+	} else {
+		s, err := orderingbolt.Open(m.cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		m.closers = append(m.closers, s.Close)
+		store = s
+	}
+	m.checks["ordering"] = store.Ping
+	return ordering.NewService(store, ordering.WithLogger(m.log.With().Str("module", "ordering").Logger())), nil
+}
+
 func (m *Main) createTables(ctx context.Context, db dynamo.API) error {
 	for _, in := range []*dynamodb.CreateTableInput{
 		productdynamo.TableInput(m.cfg.ProductTable),
 		outbox.TableInput(m.cfg.OutboxTable),
+		orderingdynamo.TableInput(m.cfg.OrderTable),
 	} {
 		if err := dynamo.EnsureTable(ctx, db, in); err != nil {
 			return err
