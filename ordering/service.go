@@ -1,9 +1,9 @@
 package ordering
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -46,11 +46,12 @@ func (s *Service) HandleCheckout(ctx context.Context, e bus.Envelope) error {
 	log := s.logger(ctx).With().Str("event_id", e.ID).Str("detail_type", e.DetailType).Logger()
 	c, err := decodeCheckout(e.Detail)
 	if err != nil {
-		// A malformed detail is dropped, not retried: redelivering the same
-		// bytes cannot fix it, and an error would only dead-letter it after
-		// every retry. The log line is the record of the lost event.
-		log.Error().Err(err).RawJSON("detail", rawOrNull(e.Detail)).Msg("malformed checkout event dropped")
-		return nil
+		// Retrying cannot fix a malformed detail, but dropping it would lose a
+		// checkout the basket already accepted. Returning the error lets the
+		// bus dead-letter it after its attempts, where an operator can read
+		// and replay it; the log carries no customer data.
+		log.Error().Err(err).Msg("malformed checkout event")
+		return fmt.Errorf("malformed checkout event %s: %w", e.ID, err)
 	}
 	o := c.Order(s.now())
 	created, err := s.store.Create(ctx, o)
@@ -73,14 +74,6 @@ func decodeCheckout(detail []byte) (*Checkout, error) {
 		return nil, err
 	}
 	return &c, nil
-}
-
-// rawOrNull keeps a log line valid JSON whatever the detail holds.
-func rawOrNull(b []byte) []byte {
-	if !json.Valid(b) || len(bytes.TrimSpace(b)) == 0 {
-		return []byte("null")
-	}
-	return b
 }
 
 // logger prefers a logger the context carries (request-scoped fields) over

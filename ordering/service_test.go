@@ -141,7 +141,7 @@ func TestHandleCheckout(t *testing.T) {
 	}
 }
 
-func TestHandleCheckoutMalformedIsDropped(t *testing.T) {
+func TestHandleCheckoutMalformedIsDeadLettered(t *testing.T) {
 	valid := NewCheckout("ada")
 	mutate := func(f func(c *ordering.Checkout)) json.RawMessage {
 		c := valid
@@ -173,8 +173,10 @@ func TestHandleCheckoutMalformedIsDropped(t *testing.T) {
 			svc := ordering.NewService(backends[0].new(t), ordering.WithLogger(zerolog.New(&logs)))
 			e := MustEnvelope(t, valid)
 			e.Detail = c.detail
-			if err := svc.HandleCheckout(context.Background(), e); err != nil {
-				t.Fatalf("HandleCheckout = %v, want nil: a retry cannot fix a malformed detail", err)
+			// An error makes the bus dead-letter the event, where an operator
+			// can inspect and replay it, instead of dropping an accepted checkout.
+			if err := svc.HandleCheckout(context.Background(), e); err == nil {
+				t.Fatal("HandleCheckout = nil, want an error so the bus dead-letters the event")
 			}
 			if got := MustList(t, svc, "ada"); len(got) != 0 {
 				t.Errorf("stored %d orders, want none", len(got))
