@@ -195,3 +195,20 @@ func Eventually(tb testing.TB, timeout time.Duration, cond func() bool, format s
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TryDo sends a request and returns transport errors instead of failing,
+// for requests that a deliberate kill may cut off.
+func (s *Shop) TryDo(method, path, body string) (Response, error) {
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	if err != nil {
+		return Response{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return Response{}, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return Response{Status: res.StatusCode, Header: res.Header, Body: b}, err
+}
