@@ -149,14 +149,6 @@ func NewShopStack(scope constructs.Construct, id string, props *ShopStackProps) 
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
 	s.BasketTable = newTable(stack, "BasketTable", props.Names.BasketTable, "userName", "", "expiresAt")
-	// Sparse: only baskets with a pending checkout carry "outbox", so the
-	// relay's query reads just those.
-	s.BasketTable.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String("outbox-index"),
-		PartitionKey:   stringAttr("outbox"),
-		SortKey:        stringAttr("checkoutId"),
-		ProjectionType: awsdynamodb.ProjectionType_ALL,
-	})
 	s.BasketCatalogTable = newTable(stack, "BasketCatalogTable", props.Names.BasketCatalogTable, "productId", "", "")
 	s.OrderTable = newTable(stack, "OrderTable", props.Names.OrderTable, "userName", "orderDate", "")
 	s.OutboxTable = newTable(stack, "OutboxTable", props.Names.OutboxTable, "stream", "id", "")

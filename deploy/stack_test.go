@@ -120,7 +120,7 @@ func TestTables(t *testing.T) {
 		ttl   string
 	}{
 		{"Product", s.stack.ProductTable.TableName(), []any{hash("id")}, []any{gsi("category-index", "category", "id")}, ""},
-		{"Basket", s.stack.BasketTable.TableName(), []any{hash("userName")}, []any{gsi("outbox-index", "outbox", "checkoutId")}, "expiresAt"},
+		{"Basket", s.stack.BasketTable.TableName(), []any{hash("userName")}, nil, "expiresAt"},
 		{"BasketCatalog", s.stack.BasketCatalogTable.TableName(), []any{hash("productId")}, nil, ""},
 		{"Order", s.stack.OrderTable.TableName(), []any{hash("userName"), rng("orderDate")}, nil, ""},
 		{"Outbox", s.stack.OutboxTable.TableName(), []any{hash("stream"), rng("id")}, nil, ""},
