@@ -139,7 +139,8 @@ type Store interface {
 	// Get returns the user's stored basket, open or tombstone, or
 	// errs.NotFound.
 	Get(ctx context.Context, userName string) (*Basket, error)
-	// List returns a page of open baskets ordered by user name.
+	// List returns a page of open baskets in a stable order (by user name
+	// where the backend can; DynamoDB scans in hash order).
 	List(ctx context.Context, r page.Request) (page.Page[*Basket], error)
 	// Delete removes the user's open basket, or returns errs.NotFound.
 	Delete(ctx context.Context, userName string) error

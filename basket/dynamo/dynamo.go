@@ -5,6 +5,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -218,10 +219,24 @@ func (st *Store) CheckOut(ctx context.Context, b *basket.Basket, events []bus.En
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: append([]types.TransactWriteItem{change}, items...),
 	})
-	if dynamo.ConditionFailed(err) {
+	if dynamo.ConditionFailed(err) || transactionConflict(err) {
 		return errs.Errorf(errs.Conflict, "The basket of %s changed; retry.", b.UserName)
 	}
 	return dynamo.Wrap(err, "check out basket")
+}
+
+// transactionConflict reports a transaction cancelled because another one
+// touched the same item at the same time: the caller re-reads and retries.
+func transactionConflict(err error) bool {
+	var tc *types.TransactionCanceledException
+	if errors.As(err, &tc) {
+		for _, r := range tc.CancellationReasons {
+			if r.Code != nil && *r.Code == "TransactionConflict" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // product is the stored form of a catalog entry.

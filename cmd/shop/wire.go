@@ -11,6 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/serverless-shop/shop/basket"
+	basketbolt "github.com/serverless-shop/shop/basket/bolt"
+	basketdynamo "github.com/serverless-shop/shop/basket/dynamo"
+	baskethttp "github.com/serverless-shop/shop/basket/http"
 	"github.com/serverless-shop/shop/ordering"
 	orderingbolt "github.com/serverless-shop/shop/ordering/bolt"
 	orderingdynamo "github.com/serverless-shop/shop/ordering/dynamo"
@@ -64,6 +68,15 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	}
 	r.Mount("/product", producthttp.NewHandler(products).Routes())
 
+	baskets, err := m.openBaskets(bgCtx, db, b)
+	if err != nil {
+		return err
+	}
+	if err := b.Subscribe("basket", basket.ProductEventTypes, baskets.HandleProductEvent); err != nil {
+		return err
+	}
+	r.Mount("/basket", baskethttp.NewHandler(baskets).Routes())
+
 	orders, err := m.openOrdering(db)
 	if err != nil {
 		return err
@@ -73,7 +86,8 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	}
 	r.Mount("/order", orderinghttp.NewHandler(orders).Routes())
 
-	if err := b.Start(bgCtx); err != nil {
+	// Handlers log through zerolog.Ctx, so their context carries the logger.
+	if err := b.Start(m.log.WithContext(bgCtx)); err != nil {
 		return fmt.Errorf("start bus: %w", err)
 	}
 	lb, _ := b.(*localbus.Bus)
@@ -120,6 +134,26 @@ func (m *Main) openProducts(ctx context.Context, db dynamo.API, pub bus.Publishe
 	return product.NewService(store, m.cfg.ProductSource, m.relay(ctx, "product", ob, pub)), nil
 }
 
+func (m *Main) openBaskets(ctx context.Context, db dynamo.API, pub bus.Publisher) (*basket.Service, error) {
+	var (
+		store basket.Store
+		ob    outbox.Store
+	)
+	if db != nil {
+		dob := outbox.NewDynamoStore(db, m.cfg.OutboxTable, "basket")
+		store, ob = basketdynamo.New(db, m.cfg.BasketTable, m.cfg.BasketCatalogTable, dob), dob
+	} else {
+		s, err := basketbolt.Open(m.cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		m.closers = append(m.closers, s.Close)
+		store, ob = s, outbox.NewBoltStore(s.DB())
+	}
+	m.checks["basket"] = store.Ping
+	return basket.NewService(store, m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay(ctx, "basket", ob, pub)), nil
+}
+
 func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
 	var store ordering.Store
 	if db != nil {
@@ -137,11 +171,11 @@ func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
 }
 
 func (m *Main) createTables(ctx context.Context, db dynamo.API) error {
-	for _, in := range []*dynamodb.CreateTableInput{
+	for _, in := range append([]*dynamodb.CreateTableInput{
 		productdynamo.TableInput(m.cfg.ProductTable),
 		outbox.TableInput(m.cfg.OutboxTable),
 		orderingdynamo.TableInput(m.cfg.OrderTable),
-	} {
+	}, basketdynamo.TableInputs(m.cfg.BasketTable, m.cfg.BasketCatalogTable)...) {
 		if err := dynamo.EnsureTable(ctx, db, in); err != nil {
 			return err
 		}
