@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/httpx"
+	"github.com/serverless-shop/shop/platform/outbox"
 )
 
 // shutdownTimeout bounds how long Close waits for in-flight requests.
@@ -35,6 +36,8 @@ type Main struct {
 	bg       sync.WaitGroup
 	// closers release what Run opened, in reverse order.
 	closers []func() error
+	// relays move the modules' outboxes to the bus once it runs.
+	relays []*outbox.Relay
 	// checks are the readiness probes of the stores.
 	checks map[string]func(context.Context) error
 }

@@ -62,13 +62,13 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 		return err
 	}
 
-	products, err := m.openProducts(bgCtx, db, b)
+	products, err := m.openProducts(db, b)
 	if err != nil {
 		return err
 	}
 	r.Mount("/product", producthttp.NewHandler(products).Routes())
 
-	baskets, err := m.openBaskets(bgCtx, db, b)
+	baskets, err := m.openBaskets(db, b)
 	if err != nil {
 		return err
 	}
@@ -90,6 +90,9 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	if err := b.Start(m.log.WithContext(bgCtx)); err != nil {
 		return fmt.Errorf("start bus: %w", err)
 	}
+	for _, rl := range m.relays {
+		m.goBackground(bgCtx, rl.Run)
+	}
 	lb, _ := b.(*localbus.Bus)
 	return m.startAdmin(lb)
 }
@@ -106,15 +109,17 @@ func (m *Main) openBus() (eventBus, error) {
 	return b, nil
 }
 
-// relay starts moving a module's outbox to the bus and returns the function
-// its service calls after each commit.
-func (m *Main) relay(ctx context.Context, name string, store outbox.Store, pub bus.Publisher) func() {
+// relay makes the relay of a module's outbox and returns the function its
+// service calls after each commit. Relays start only once every subscription
+// is registered and the bus runs: an event published before its subscriber
+// exists would be dropped, like one sent to an EventBridge bus without a rule.
+func (m *Main) relay(name string, store outbox.Store, pub bus.Publisher) func() {
 	rl := outbox.NewRelay(store, pub, relayInterval, m.log.With().Str("outbox", name).Logger())
-	m.goBackground(ctx, rl.Run)
+	m.relays = append(m.relays, rl)
 	return rl.Notify
 }
 
-func (m *Main) openProducts(ctx context.Context, db dynamo.API, pub bus.Publisher) (*product.Service, error) {
+func (m *Main) openProducts(db dynamo.API, pub bus.Publisher) (*product.Service, error) {
 	var (
 		store product.Store
 		ob    outbox.Store
@@ -131,10 +136,10 @@ func (m *Main) openProducts(ctx context.Context, db dynamo.API, pub bus.Publishe
 		store, ob = s, outbox.NewBoltStore(s.DB())
 	}
 	m.checks["product"] = store.Ping
-	return product.NewService(store, m.cfg.ProductSource, m.relay(ctx, "product", ob, pub)), nil
+	return product.NewService(store, m.cfg.ProductSource, m.relay("product", ob, pub)), nil
 }
 
-func (m *Main) openBaskets(ctx context.Context, db dynamo.API, pub bus.Publisher) (*basket.Service, error) {
+func (m *Main) openBaskets(db dynamo.API, pub bus.Publisher) (*basket.Service, error) {
 	var (
 		store basket.Store
 		ob    outbox.Store
@@ -151,7 +156,7 @@ func (m *Main) openBaskets(ctx context.Context, db dynamo.API, pub bus.Publisher
 		store, ob = s, outbox.NewBoltStore(s.DB())
 	}
 	m.checks["basket"] = store.Ping
-	return basket.NewService(store, m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay(ctx, "basket", ob, pub)), nil
+	return basket.NewService(store, m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay("basket", ob, pub)), nil
 }
 
 func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
