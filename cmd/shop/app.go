@@ -55,6 +55,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, httpx.RequestLogger(m.log), httpx.Recoverer, middleware.CleanPath)
+	if m.cfg.Bus == "aws" && !m.cfg.SQSPoll {
+		r.Use(m.flushOutboxes)
+	}
 	r.NotFound(httpx.NotFound)
 	r.MethodNotAllowed(httpx.MethodNotAllowed)
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -121,6 +124,24 @@ func (m *Main) goBackground(ctx context.Context, fn func(context.Context)) {
 		defer m.bg.Done()
 		fn(ctx)
 	}()
+}
+
+// flushOutboxes publishes what a write request put in the outboxes before
+// the response completes. On Lambda the process is frozen between
+// invocations, so a background relay cannot be relied on to run.
+func (m *Main) flushOutboxes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return
+		}
+		for _, rl := range m.relays {
+			if err := rl.Flush(r.Context()); err != nil {
+				// The events stay in the outbox for the next sweep.
+				zerolog.Ctx(r.Context()).Warn().Err(err).Msg("outbox flush failed")
+			}
+		}
+	})
 }
 
 func (m *Main) ready(w http.ResponseWriter, r *http.Request) {

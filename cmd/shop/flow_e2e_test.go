@@ -84,7 +84,12 @@ func checkoutRequest(user string) string {
 // TestCheckoutFlow goes product → basket → price change → checkout → order
 // over HTTP against the real binary.
 func TestCheckoutFlow(t *testing.T) {
-	shop := shoptest.Start(t, bin, "SHOP_DATA_DIR="+t.TempDir())
+	checkoutFlow(t, shoptest.Start(t, bin, "SHOP_DATA_DIR="+t.TempDir()))
+}
+
+// checkoutFlow is the whole journey, whatever store and bus the shop runs on.
+func checkoutFlow(t *testing.T, shop *shoptest.Shop) {
+	t.Helper()
 	phone := mustProduct(t, shop, "IPhone X", "950.40")
 	cable := mustProduct(t, shop, "Cable", "10")
 

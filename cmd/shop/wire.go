@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,6 +21,7 @@ import (
 	orderingdynamo "github.com/serverless-shop/shop/ordering/dynamo"
 	orderinghttp "github.com/serverless-shop/shop/ordering/http"
 	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/bus/awsbus"
 	"github.com/serverless-shop/shop/platform/bus/localbus"
 	"github.com/serverless-shop/shop/platform/dynamo"
 	"github.com/serverless-shop/shop/platform/outbox"
@@ -57,9 +59,14 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 		}
 	}
 
-	b, err := m.openBus()
+	b, err := m.openBus(ctx)
 	if err != nil {
 		return err
+	}
+	if ab, ok := b.(*awsbus.Bus); ok {
+		// SQS batches from the Lambda Web Adapter: outside the API's
+		// middleware chain, and never compressed.
+		r.Method(http.MethodPost, m.cfg.LambdaPassThroughPath, ab.SQSEventHandler())
 	}
 
 	products, err := m.openProducts(db, b)
@@ -97,7 +104,28 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	return m.startAdmin(lb)
 }
 
-func (m *Main) openBus() (eventBus, error) {
+func (m *Main) openBus(ctx context.Context) (eventBus, error) {
+	if m.cfg.Bus == "aws" {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws config: %w", err)
+		}
+		queues := map[string]string{}
+		if m.cfg.OrderQueueURL != "" {
+			queues["ordering"] = m.cfg.OrderQueueURL
+		}
+		if m.cfg.BasketQueueURL != "" {
+			queues["basket"] = m.cfg.BasketQueueURL
+		}
+		b, err := awsbus.New(awsCfg, awsbus.Options{
+			EventBusName: m.cfg.EventBusName, Queues: queues, Poll: m.cfg.SQSPoll, Log: m.log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("aws bus: %w", err)
+		}
+		m.closers = append(m.closers, b.Close)
+		return b, nil
+	}
 	if err := os.MkdirAll(m.cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create SHOP_DATA_DIR: %w", err)
 	}

@@ -7,6 +7,7 @@ package outbox
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -31,6 +32,9 @@ type Relay struct {
 	log      zerolog.Logger
 	wake     chan struct{}
 	interval time.Duration
+	// flushing serialises Flush, so the background loop and a synchronous
+	// caller do not publish the same events twice.
+	flushing sync.Mutex
 }
 
 // NewRelay returns a relay from store to pub. It sweeps the outbox every
@@ -73,8 +77,10 @@ func (r *Relay) Run(ctx context.Context) {
 	}
 }
 
-// Flush publishes everything pending now.
+// Flush publishes everything pending now. It is safe for concurrent use.
 func (r *Relay) Flush(ctx context.Context) error {
+	r.flushing.Lock()
+	defer r.flushing.Unlock()
 	for {
 		events, err := r.store.Pending(ctx, 100)
 		if err != nil || len(events) == 0 {

@@ -1,0 +1,107 @@
+package main_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/uuid"
+
+	"github.com/serverless-shop/shop/internal/shoptest"
+	"github.com/serverless-shop/shop/platform/bus/awsbus/ebtest"
+	"github.com/serverless-shop/shop/platform/testenv"
+)
+
+// awsEnv sets up what the AWS mode needs, on emulators: DynamoDB Local
+// tables (created by the binary), SQS queues with dead-letter queues on the
+// SQS emulator, and an EventBridge stand-in that applies the stack's two
+// rules. It returns the binary's environment and the queues.
+func awsEnv(t *testing.T) (env []string, orderQueue, basketQueue ebtest.Queue) {
+	t.Helper()
+	ddb, sqsURL := testenv.DynamoDBEndpoint(t), testenv.SQSEndpoint(t)
+	client := sqs.NewFromConfig(testenv.AWSConfig(t, sqsURL))
+	qc := ebtest.QueueConfig{VisibilityTimeout: 2, MaxReceiveCount: 5}
+	orderQueue = ebtest.MustCreateQueue(t, client, testenv.UniqueName(t, "order"), qc)
+	basketQueue = ebtest.MustCreateQueue(t, client, testenv.UniqueName(t, "basket"), qc)
+
+	// EventBridge is the one AWS service with no emulator here; ebtest
+	// speaks its PutEvents protocol and forwards to the real SQS emulator.
+	eb := ebtest.New(t, client)
+	eb.AddRule(ebtest.Rule{EventBusName: "SwnEventBus", Sources: []string{"com.swn.basket.checkoutbasket"},
+		DetailTypes: []string{"CheckoutBasket"}, QueueURL: orderQueue.URL})
+	eb.AddRule(ebtest.Rule{EventBusName: "SwnEventBus", Sources: []string{"com.swn.product"},
+		DetailTypes: []string{"ProductCreated", "ProductUpdated", "ProductDeleted"}, QueueURL: basketQueue.URL})
+
+	suffix := uuid.NewString()[:8]
+	env = []string{
+		"SHOP_STORE=dynamodb", "SHOP_BUS=aws", "SHOP_CREATE_TABLES=true", "SHOP_DATA_DIR=" + t.TempDir(),
+		"SHOP_PRODUCT_TABLE=product-" + suffix, "SHOP_BASKET_TABLE=basket-" + suffix,
+		"SHOP_BASKET_CATALOG_TABLE=catalog-" + suffix, "SHOP_ORDER_TABLE=order-" + suffix,
+		"SHOP_OUTBOX_TABLE=outbox-" + suffix,
+		"SHOP_ORDER_QUEUE_URL=" + orderQueue.URL, "SHOP_BASKET_QUEUE_URL=" + basketQueue.URL,
+		"AWS_REGION=" + testenv.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_ENDPOINT_URL_DYNAMODB=" + ddb, "AWS_ENDPOINT_URL_SQS=" + sqsURL, "AWS_ENDPOINT_URL_EVENTBRIDGE=" + eb.URL,
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
+	return env, orderQueue, basketQueue
+}
+
+// TestAWSModeCheckoutFlow runs the real binary as on ECS: DynamoDB tables,
+// events through EventBridge to SQS queues, long-polled by the binary.
+func TestAWSModeCheckoutFlow(t *testing.T) {
+	env, _, _ := awsEnv(t)
+	checkoutFlow(t, shoptest.Start(t, bin, append(env, "SHOP_SQS_POLL=true")...))
+}
+
+type sqsRecord struct {
+	MessageID      string `json:"messageId"`
+	ReceiptHandle  string `json:"receiptHandle"`
+	Body           string `json:"body"`
+	EventSource    string `json:"eventSource"`
+	EventSourceARN string `json:"eventSourceARN"`
+}
+
+type batchResponse struct {
+	BatchItemFailures []struct {
+		ItemIdentifier string `json:"itemIdentifier"`
+	} `json:"batchItemFailures"`
+}
+
+// TestLambdaEventsReportOnlyTheBadRecord feeds the pass-through path a batch
+// as the Lambda Web Adapter would, with one record that is not an event.
+func TestLambdaEventsReportOnlyTheBadRecord(t *testing.T) {
+	env, _, basketQueue := awsEnv(t)
+	shop := shoptest.Start(t, bin, append(env, "SHOP_SQS_POLL=false")...)
+
+	good, _ := json.Marshal(map[string]any{
+		"version": "0", "id": uuid.NewString(), "detail-type": "ProductCreated", "source": "com.swn.product",
+		"account": ebtest.Account, "time": "2026-11-27T08:00:00Z", "region": ebtest.Region, "resources": []string{},
+		"detail": map[string]any{"productId": "p-1", "name": "IPhone X", "category": "Phone", "price": "950.40", "version": 1},
+	})
+	batch := map[string]any{"Records": []sqsRecord{
+		{MessageID: "good-1", ReceiptHandle: "r1", Body: string(good), EventSource: "aws:sqs", EventSourceARN: basketQueue.ARN},
+		{MessageID: "bad-2", ReceiptHandle: "r2", Body: "not an event", EventSource: "aws:sqs", EventSourceARN: basketQueue.ARN},
+	}}
+	r := shop.Must(t, http.StatusOK, "POST", "/events", batch)
+	if ct, ce := r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding"); ct != "application/json" || ce != "" {
+		t.Errorf("Content-Type %q, Content-Encoding %q: the adapter needs plain application/json", ct, ce)
+	}
+	var res batchResponse
+	r.Decode(t, &res)
+	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "bad-2" {
+		t.Fatalf("got %s, want exactly bad-2 reported", r.Body)
+	}
+
+	// The good record reached the basket's price list: a basket prices it.
+	shop.Must(t, http.StatusCreated, "POST", "/basket", `{"userName":"lambda","items":[{"productId":"p-1","quantity":2}]}`)
+	awaitTotal(t, shop, "lambda", "1900.8")
+
+	// A body that is not an SQS event fails the invoke rather than losing messages.
+	for _, body := range []string{`{"hello":"world"}`, `not json`, `{"Records":[{"body":"x"}]}`} {
+		r := shop.Do(t, "POST", "/events", body)
+		if r.Status != http.StatusInternalServerError || r.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: got %d %s, want a 500 problem", body, r.Status, r.Header.Get("Content-Type"))
+		}
+	}
+}
