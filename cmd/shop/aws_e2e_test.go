@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -103,5 +104,37 @@ func TestLambdaEventsReportOnlyTheBadRecord(t *testing.T) {
 		if r.Status != http.StatusInternalServerError || r.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s: got %d %s, want a 500 problem", body, r.Status, r.Header.Get("Content-Type"))
 		}
+	}
+}
+
+// TestDuplicateSQSDeliveryMakesOneOrder delivers the same checkout event
+// twice, as SQS may, in one batch and again in a later one.
+func TestDuplicateSQSDeliveryMakesOneOrder(t *testing.T) {
+	env, orderQueue, _ := awsEnv(t)
+	shop := shoptest.Start(t, bin, append(env, "SHOP_SQS_POLL=false")...)
+	checkout, _ := json.Marshal(map[string]any{
+		"version": "0", "id": uuid.NewString(), "detail-type": "CheckoutBasket", "source": "com.swn.basket.checkoutbasket",
+		"account": ebtest.Account, "time": "2026-11-27T08:00:00Z", "region": ebtest.Region, "resources": []string{},
+		"detail": map[string]any{
+			"checkoutId": "0190d2a4-0000-7000-8000-000000000001", "userName": "dup", "checkedOutAt": "2026-11-27T08:00:00.5Z",
+			"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com", "address": "London",
+			"paymentMethod": 1, "cardLast4": "3322", "totalPrice": 1900.80,
+			"items": []map[string]any{{"productId": "p-1", "productName": "IPhone X", "color": "Black",
+				"quantity": 2, "unitPrice": 950.40, "lineTotal": 1900.80}},
+		},
+	})
+	record := func(id string) sqsRecord {
+		return sqsRecord{MessageID: id, ReceiptHandle: id, Body: string(checkout), EventSource: "aws:sqs", EventSourceARN: orderQueue.ARN}
+	}
+	for _, batch := range [][]sqsRecord{{record("m1"), record("m2")}, {record("m3")}} {
+		var res batchResponse
+		shop.Must(t, http.StatusOK, "POST", "/events", map[string]any{"Records": batch}).Decode(t, &res)
+		if len(res.BatchItemFailures) != 0 {
+			t.Fatalf("failures %+v, want none", res.BatchItemFailures)
+		}
+	}
+	orders := userOrders(t, shop, "dup")
+	if len(orders) != 1 || orders[0].OrderID != "0190d2a4-0000-7000-8000-000000000001" || fmt.Sprint(orders[0].TotalPrice) != "1900.8" {
+		t.Fatalf("got %+v, want exactly one order of 1900.80", orders)
 	}
 }
