@@ -23,8 +23,9 @@ import (
 )
 
 // Envelope is one event. Its fields map one-to-one onto an EventBridge event:
-// ID ↔ id, Source ↔ source, DetailType ↔ detail-type, Time ↔ time and
-// Detail ↔ detail.
+// Source ↔ source, DetailType ↔ detail-type, Time ↔ time, Detail ↔ detail,
+// and ID ↔ an entry of resources (EventBridge assigns its own id, so the
+// AWS bus carries ours as "urn:shop:event-id:<ID>"; see platform/bus/awsbus).
 type Envelope struct {
 	ID         string          `json:"id"`
 	Source     string          `json:"source"`
