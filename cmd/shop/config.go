@@ -43,13 +43,19 @@ type Config struct {
 // (os.Environ's form). Its error names the offending variable.
 func LoadConfig(environ []string) (Config, error) {
 	var c Config
-	err := env.ParseWithOptions(&c, env.Options{Environment: env.ToMap(environ)})
+	vars := env.ToMap(environ)
+	err := env.ParseWithOptions(&c, env.Options{Environment: vars})
 	if err != nil {
 		var pe env.ParseError
 		if errors.As(err, &pe) {
 			return c, fmt.Errorf("invalid %s: %v", envName(pe.Name), pe.Err)
 		}
 		return c, err
+	}
+	// On Lambda the process is frozen between invocations and SQS batches
+	// arrive through the Web Adapter, so pollers are off unless asked for.
+	if _, set := vars["SHOP_SQS_POLL"]; !set && vars["AWS_LAMBDA_FUNCTION_NAME"] != "" {
+		c.SQSPoll = false
 	}
 	return c, c.Validate()
 }

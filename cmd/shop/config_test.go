@@ -32,3 +32,14 @@ func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadConfigOnLambdaDoesNotPoll(t *testing.T) {
+	c, err := LoadConfig([]string{"AWS_LAMBDA_FUNCTION_NAME=shop"})
+	if err != nil || c.SQSPoll {
+		t.Fatalf("got SQSPoll %v, %v; want false on Lambda", c.SQSPoll, err)
+	}
+	c, err = LoadConfig([]string{"AWS_LAMBDA_FUNCTION_NAME=shop", "SHOP_SQS_POLL=true"})
+	if err != nil || !c.SQSPoll {
+		t.Fatalf("got SQSPoll %v, %v; want the explicit true", c.SQSPoll, err)
+	}
+}
