@@ -2,6 +2,7 @@
 package boltdb
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,7 +20,7 @@ func Open(dir, name string, buckets ...string) (*bbolt.DB, error) {
 	path := filepath.Join(dir, name)
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second, FreelistType: bbolt.FreelistMapType})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, OpenError(path, err)
 	}
 	// Batches of concurrent writes share one commit and one fsync.
 	db.MaxBatchDelay = 2 * time.Millisecond
@@ -36,4 +37,13 @@ func Open(dir, name string, buckets ...string) (*bbolt.DB, error) {
 		return nil, fmt.Errorf("init %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// OpenError explains a failed bbolt.Open of path; a lock timeout means
+// another process has the file open.
+func OpenError(path string, err error) error {
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return fmt.Errorf("open %s: locked by another process (is another shop running on this SHOP_DATA_DIR?)", path)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
 }

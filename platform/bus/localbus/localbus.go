@@ -36,6 +36,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/serverless-shop/shop/platform/boltdb"
 	"github.com/serverless-shop/shop/platform/bus"
 )
 
@@ -101,7 +102,7 @@ func Open(path string, opts ...Option) (*Bus, error) {
 		NoFreelistSync: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("localbus: open %s: %w", path, err)
+		return nil, fmt.Errorf("localbus: %w", boltdb.OpenError(path, err))
 	}
 	// Publishers that arrive within this window share one commit (fsync);
 	// bbolt's 10ms default caps a burst of concurrent publishers at a
