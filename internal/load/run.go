@@ -1,0 +1,270 @@
+// Package load drives a running shop over HTTP and measures it: throughput,
+// latency percentiles and errors per route, the time from an accepted
+// checkout to a readable order, the server's resident memory and its start
+// time. Only loopback targets are accepted, and every run is bounded.
+package load
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Limits that bound every run.
+const (
+	MaxDuration     = 10 * time.Minute
+	MaxN            = 10_000_000
+	MaxSeedProducts = 2_000_000
+	MaxSeedTimeout  = 30 * time.Minute
+	MaxWorkers      = 4096
+	MaxRate         = 100_000
+)
+
+// Scenarios lists what Config.Scenario may name.
+var Scenarios = []string{"mix", "get-product", "list-products", "create-product", "put-basket", "checkout", "ceiling", "seed", "startup"}
+
+// Config is one run.
+type Config struct {
+	URL      string
+	Scenario string
+	Rate     float64 // iterations/s; 0 = closed loop
+	Workers  int
+	Duration time.Duration
+	N        int64 // iterations (startup: process starts); 0 = until Duration
+	Timeout  time.Duration
+
+	SeedProducts int
+	SeedWorkers  int
+	SeedTimeout  time.Duration
+	Existing     bool // read the products from the catalog instead of creating them
+	Users        int  // browsing users of the mix and put-basket
+
+	VerifyTimeout time.Duration // how long to wait for orders after the run
+	PID           int           // sample this process's VmRSS
+	ServerBin     string        // start this shop binary (and stop it after)
+	DataDir       string        // its SHOP_DATA_DIR; a temporary one if empty
+	ServerEnv     []string      // extra environment for it
+}
+
+// Validate checks the bounds.
+func (c *Config) Validate() error {
+	switch {
+	case !contains(Scenarios, c.Scenario):
+		return fmt.Errorf("unknown scenario %q (one of %v)", c.Scenario, Scenarios)
+	case c.Duration <= 0 || c.Duration > MaxDuration:
+		return fmt.Errorf("-duration must be in (0, %s]", MaxDuration)
+	case c.N < 0 || c.N > MaxN:
+		return fmt.Errorf("-n must be from 0 to %d", MaxN)
+	case c.Workers < 1 || c.Workers > MaxWorkers || c.SeedWorkers < 1 || c.SeedWorkers > MaxWorkers:
+		return fmt.Errorf("-c and -seed-c must be from 1 to %d", MaxWorkers)
+	case c.Rate < 0 || c.Rate > MaxRate:
+		return fmt.Errorf("-rate must be from 0 to %d", MaxRate)
+	case c.SeedProducts < 1 || c.SeedProducts > MaxSeedProducts:
+		return fmt.Errorf("-seed-products must be from 1 to %d", MaxSeedProducts)
+	case c.SeedTimeout <= 0 || c.SeedTimeout > MaxSeedTimeout:
+		return fmt.Errorf("-seed-timeout must be in (0, %s]", MaxSeedTimeout)
+	case c.Users < 1:
+		return errors.New("-users must be positive")
+	case c.Scenario == "startup" && c.ServerBin == "":
+		return errors.New("scenario startup needs -server-bin")
+	}
+	if c.ServerBin == "" {
+		return CheckLoopback(c.URL)
+	}
+	return nil
+}
+
+func contains(l []string, s string) bool {
+	for _, v := range l {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is everything a run measured; it is what -out writes.
+type Result struct {
+	Scenario        string          `json:"scenario"`
+	URL             string          `json:"url"`
+	StartedAt       time.Time       `json:"startedAt"`
+	Rate            float64         `json:"rate,omitempty"`
+	Workers         int             `json:"workers"`
+	DurationSeconds float64         `json:"durationSeconds"`
+	ElapsedSeconds  float64         `json:"elapsedSeconds"`
+	Seed            *SeedResult     `json:"seed,omitempty"`
+	Routes          []RouteResult   `json:"routes"`
+	Errors          int64           `json:"errors"`
+	Checkout        *CheckoutResult `json:"checkout,omitempty"`
+	Ceiling         *CeilingResult  `json:"ceiling,omitempty"`
+	RSS             *RSSResult      `json:"rss,omitempty"`
+	Startup         *StartupResult  `json:"startup,omitempty"`
+}
+
+// Run performs the run c describes. A returned error means the run could not
+// be carried out; errors of the server are counted in the Result.
+func Run(ctx context.Context, c Config) (*Result, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	res := &Result{Scenario: c.Scenario, URL: c.URL, StartedAt: time.Now().UTC(), Rate: c.Rate,
+		Workers: c.Workers, DurationSeconds: c.Duration.Seconds()}
+	if c.ServerBin != "" {
+		if c.DataDir == "" {
+			dir, err := os.MkdirTemp("", "shopload-data")
+			if err != nil {
+				return nil, err
+			}
+			defer os.RemoveAll(dir)
+			c.DataDir = dir
+		}
+		if c.Scenario == "startup" {
+			runs := int(c.N)
+			if runs == 0 {
+				runs = 5
+			}
+			st, err := measureStartup(ctx, c.ServerBin, c.DataDir, c.ServerEnv, runs)
+			res.Startup, res.URL = st, "exec "+c.ServerBin
+			return res, err
+		}
+		s, err := startServer(c.ServerBin, c.DataDir, c.ServerEnv)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = s.stop() }()
+		if err := s.awaitReady(60 * time.Second); err != nil {
+			return nil, err
+		}
+		c.URL, res.URL = s.URL, s.URL
+		if c.PID == 0 {
+			c.PID = s.cmd.Process.Pid
+		}
+	}
+
+	// Pollers of pending orders share the pool; leave them some room.
+	client := NewClient(max(c.Workers, c.SeedWorkers)+32, c.Timeout)
+	t := &target{base: c.URL, client: client, rec: NewRecorder(time.Now())}
+	sh := &shop{t: t, runID: runID(), users: c.Users}
+
+	var seedRes SeedResult
+	var err error
+	if c.Existing {
+		seedRes, err = sh.existing(ctx, c.SeedProducts)
+	} else {
+		seedRes, err = sh.seed(ctx, c.SeedProducts, c.SeedWorkers, c.SeedTimeout)
+	}
+	res.Seed = &seedRes
+	if err != nil {
+		return res, err
+	}
+	if c.Scenario == "seed" {
+		res.Routes = t.rec.Results(time.Duration(seedRes.Seconds * float64(time.Second)))
+		return res, nil
+	}
+	var fn op
+	baskets := true
+	switch c.Scenario {
+	case "mix":
+		fn = sh.realistic()
+	case "get-product", "ceiling":
+		fn, baskets = sh.getProduct, false
+	case "list-products":
+		fn, baskets = sh.listProducts, false
+	case "create-product":
+		fn, baskets = sh.createProduct, false
+	case "put-basket":
+		fn = sh.putBasket
+	case "checkout":
+		fn = sh.checkout
+	}
+	if baskets {
+		if err := sh.awaitPriced(ctx, 60*time.Second); err != nil {
+			return res, err
+		}
+	}
+
+	// The measured run gets a fresh recorder: seeding is not part of it.
+	t.rec = NewRecorder(time.Now())
+	var runEnd atomic.Pointer[time.Time]
+	sh.orders = &tracker{t: t, pollCtx: ctx, deadline: func() time.Time {
+		if e := runEnd.Load(); e != nil {
+			return e.Add(c.VerifyTimeout)
+		}
+		return time.Now().Add(time.Hour)
+	}}
+	p := pace{Workers: c.Workers, Rate: c.Rate, Duration: c.Duration, N: c.N}
+
+	rssCtx, stopRSS := context.WithCancel(ctx)
+	var rss *RSSResult
+	var rssWG sync.WaitGroup
+	if c.PID > 0 {
+		rssWG.Add(1)
+		go func() { defer rssWG.Done(); rss = sampleRSS(rssCtx, c.PID) }()
+	}
+	elapsed := drive(ctx, p, fn)
+	stopRSS()
+	rssWG.Wait()
+	res.RSS = rss
+	end := time.Now()
+	runEnd.Store(&end)
+	res.ElapsedSeconds = elapsed.Seconds()
+
+	if c.Scenario == "mix" || c.Scenario == "checkout" {
+		cr := sh.orders.verify(ctx, 16)
+		res.Checkout = &cr
+	}
+	res.Routes = t.rec.Results(elapsed)
+
+	if c.Scenario == "ceiling" {
+		cr, routes, err := runCeiling(ctx, sh, p, res.Routes)
+		if err != nil {
+			return res, err
+		}
+		res.Ceiling = cr
+		res.Routes = append(res.Routes, routes...)
+	}
+	for _, r := range res.Routes {
+		res.Errors += r.Errors
+	}
+	return res, ctx.Err()
+}
+
+// runCeiling drives the same get-product iterations, with the same client
+// and pace, against a bare chi server, and compares with shopRoutes.
+func runCeiling(ctx context.Context, sh *shop, p pace, shopRoutes []RouteResult) (*CeilingResult, []RouteResult, error) {
+	url, stop, err := startCeiling()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer stop()
+	bare := &target{base: url, client: sh.t.client, rec: NewRecorder(time.Now())}
+	bareShop := &shop{t: bare, products: sh.products}
+	elapsed := drive(ctx, p, bareShop.getProduct)
+	routes := bare.rec.Results(elapsed)
+	cr := &CeilingResult{URL: url}
+	for i := range routes {
+		cr.BarePerSecond = routes[i].PerSecond
+		routes[i].Route = "bare chi " + routes[i].Route
+	}
+	for _, r := range shopRoutes {
+		if r.Route == "GET /product/{id}" {
+			cr.ShopPerSecond = r.PerSecond
+		}
+	}
+	if cr.BarePerSecond > 0 {
+		cr.Ratio = cr.ShopPerSecond / cr.BarePerSecond
+	}
+	return cr, routes, nil
+}
+
+func runID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "load-" + hex.EncodeToString(b)
+}
