@@ -9,10 +9,13 @@ import (
 
 // Defaults used when an Option does not override them.
 const (
-	DefaultMaxAttempts    = 8
-	DefaultBackoffBase    = 500 * time.Millisecond
-	DefaultBackoffMax     = 5 * time.Minute
-	DefaultWorkers        = 4
+	DefaultMaxAttempts = 8
+	DefaultBackoffBase = 500 * time.Millisecond
+	DefaultBackoffMax  = 5 * time.Minute
+	// DefaultWorkers is per subscription. Handlers mostly wait on their own
+	// store's commit, and concurrent handlers share one commit (bbolt's
+	// Batch), so more workers means fewer fsyncs per event, not more CPU.
+	DefaultWorkers        = 32
 	DefaultHandlerTimeout = 30 * time.Second
 	DefaultBatchDelay     = time.Millisecond
 )
