@@ -44,7 +44,11 @@ type Main struct {
 
 // NewMain returns a program logging to w.
 func NewMain(cfg Config, w io.Writer) *Main {
-	return &Main{cfg: cfg, log: newLogger(cfg, w), checks: map[string]func(context.Context) error{}}
+	log := newLogger(cfg, w)
+	// Handlers and bus subscribers log through zerolog.Ctx; without a
+	// logger in their context, they get this one.
+	zerolog.DefaultContextLogger = &log
+	return &Main{cfg: cfg, log: log, checks: map[string]func(context.Context) error{}}
 }
 
 // Run opens everything, starts listening and returns once the server

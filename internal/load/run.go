@@ -207,7 +207,16 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		rssWG.Add(1)
 		go func() { defer rssWG.Done(); rss = sampleRSS(rssCtx, c.PID) }()
 	}
-	elapsed := drive(ctx, p, fn)
+	var (
+		elapsed   time.Duration
+		bare      *ceilingRun
+		ceilingEr error
+	)
+	if c.Scenario == "ceiling" {
+		elapsed, bare, ceilingEr = runCeiling(ctx, sh, p)
+	} else {
+		elapsed = drive(ctx, p, fn)
+	}
 	stopRSS()
 	rssWG.Wait()
 	res.RSS = rss
@@ -222,10 +231,10 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	res.Routes = t.rec.Results(elapsed)
 
 	if c.Scenario == "ceiling" {
-		cr, routes, err := runCeiling(ctx, sh, p, res.Routes)
-		if err != nil {
-			return res, err
+		if ceilingEr != nil {
+			return res, ceilingEr
 		}
+		cr, routes := bare.compare(res.Routes)
 		res.Ceiling = cr
 		res.Routes = append(res.Routes, routes...)
 	}
@@ -235,19 +244,43 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	return res, ctx.Err()
 }
 
+// ceilingRounds is how many times the ceiling scenario alternates between
+// the shop and the bare server, so that a noisy second on a shared machine
+// weighs on both sides alike.
+const ceilingRounds = 6
+
+// ceilingRun is the bare server's side of a ceiling scenario.
+type ceilingRun struct {
+	url     string
+	rec     *Recorder
+	elapsed time.Duration
+}
+
 // runCeiling drives the same get-product iterations, with the same client
-// and pace, against a bare chi server, and compares with shopRoutes.
-func runCeiling(ctx context.Context, sh *shop, p pace, shopRoutes []RouteResult) (*CeilingResult, []RouteResult, error) {
+// and pace, alternately against the shop and a bare chi server. It returns
+// the time spent on the shop, whose requests sh records as usual.
+func runCeiling(ctx context.Context, sh *shop, p pace) (time.Duration, *ceilingRun, error) {
 	url, stop, err := startCeiling()
 	if err != nil {
-		return nil, nil, err
+		return 0, nil, err
 	}
 	defer stop()
-	bare := &target{base: url, client: sh.t.client, rec: NewRecorder(time.Now())}
-	bareShop := &shop{t: bare, products: sh.products}
-	elapsed := drive(ctx, p, bareShop.getProduct)
-	routes := bare.rec.Results(elapsed)
-	cr := &CeilingResult{URL: url}
+	run := &ceilingRun{url: url, rec: NewRecorder(time.Now())}
+	bareShop := &shop{t: &target{base: url, client: sh.t.client, rec: run.rec}, products: sh.products}
+	round := p
+	round.Duration, round.N = p.Duration/ceilingRounds, p.N/ceilingRounds
+	var shopElapsed time.Duration
+	for range ceilingRounds {
+		shopElapsed += drive(ctx, round, sh.getProduct)
+		run.elapsed += drive(ctx, round, bareShop.getProduct)
+	}
+	return shopElapsed, run, ctx.Err()
+}
+
+// compare puts the bare server's throughput next to the shop's.
+func (c *ceilingRun) compare(shopRoutes []RouteResult) (*CeilingResult, []RouteResult) {
+	routes := c.rec.Results(c.elapsed)
+	cr := &CeilingResult{URL: c.url}
 	for i := range routes {
 		cr.BarePerSecond = routes[i].PerSecond
 		routes[i].Route = "bare chi " + routes[i].Route
@@ -260,7 +293,7 @@ func runCeiling(ctx context.Context, sh *shop, p pace, shopRoutes []RouteResult)
 	if cr.BarePerSecond > 0 {
 		cr.Ratio = cr.ShopPerSecond / cr.BarePerSecond
 	}
-	return cr, routes, nil
+	return cr, routes
 }
 
 func runID() string {

@@ -87,12 +87,19 @@ func jsonKind(goKind string) string {
 	}
 }
 
-// JSON writes v as application/json with the given status.
+// JSON writes v as application/json with the given status. Only types that
+// always marshal are passed here, so an encoding failure is a programming
+// error; the encoder fails before writing anything.
 func JSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("httpx: marshal %T: %v", v, err)) // a programming error, caught by Recoverer
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		panic(fmt.Sprintf("httpx: marshal %T: %v", v, err))
 	}
+}
+
+// WriteJSON writes b, an already encoded JSON document, with the given status.
+func WriteJSON(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))

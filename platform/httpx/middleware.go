@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -12,22 +13,19 @@ import (
 	"github.com/serverless-shop/shop/platform/errs"
 )
 
-// RequestLogger attaches a logger carrying the request id to the context and
-// writes one line per request: method, route pattern, status, bytes, duration.
-// It must run after chi's middleware.RequestID.
+// RequestLogger writes one line per request: method, route pattern, status,
+// bytes, duration and request id. It must run after chi's
+// middleware.RequestID. Handlers log through zerolog.Ctx, which falls back to
+// zerolog.DefaultContextLogger; cmd/shop sets that once, sparing every
+// request a copy of itself carrying a logger.
 func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
+	l := &log
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			reqID := middleware.GetReqID(r.Context())
-			l := log.With().Str("request_id", reqID).Logger()
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-			r = r.WithContext(l.WithContext(r.Context()))
 			defer func() {
-				route := ""
-				if rc := chi.RouteContext(r.Context()); rc != nil {
-					route = rc.RoutePattern()
-				}
+				route := routePattern(chi.RouteContext(r.Context()))
 				status := ww.Status()
 				if status == 0 {
 					status = http.StatusOK
@@ -36,7 +34,7 @@ func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
 				if status >= 500 {
 					ev = l.Warn()
 				}
-				ev.Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
+				ev.Str("request_id", middleware.GetReqID(r.Context())).Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
 					Int("status", status).Int("bytes", ww.BytesWritten()).
 					Dur("duration", time.Since(start)).Msg("request")
 			}()
@@ -53,10 +51,44 @@ func Recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				zerolog.Ctx(r.Context()).Error().Interface("panic", v).Bytes("stack", debug.Stack()).Msg("handler panicked")
+				zerolog.Ctx(r.Context()).Error().Interface("panic", v).Bytes("stack", debug.Stack()).
+					Str("request_id", middleware.GetReqID(r.Context())).Msg("handler panicked")
 				Error(w, r, errs.Errorf(errs.Internal, "panic"))
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// patterns memoises chi's RoutePattern, which joins and rewrites strings on
+// every call, for the usual depths: a route, or a mounted module's route.
+// Keys are route patterns, not paths, so the map stays as small as the router.
+var patterns = struct {
+	sync.RWMutex
+	m map[[2]string]string
+}{m: map[[2]string]string{}}
+
+func routePattern(rc *chi.Context) string {
+	if rc == nil {
+		return ""
+	}
+	var key [2]string
+	switch len(rc.RoutePatterns) {
+	case 1:
+		key[0] = rc.RoutePatterns[0]
+	case 2:
+		key[0], key[1] = rc.RoutePatterns[0], rc.RoutePatterns[1]
+	default:
+		return rc.RoutePattern()
+	}
+	patterns.RLock()
+	p, ok := patterns.m[key]
+	patterns.RUnlock()
+	if !ok {
+		p = rc.RoutePattern()
+		patterns.Lock()
+		patterns.m[key] = p
+		patterns.Unlock()
+	}
+	return p
 }

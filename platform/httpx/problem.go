@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/errs"
@@ -61,7 +62,8 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	var e *errs.Error
 	switch {
 	case status >= 500:
-		zerolog.Ctx(r.Context()).Error().Err(err).Str("code", code).Msg("request failed")
+		zerolog.Ctx(r.Context()).Error().Err(err).Str("code", code).
+			Str("request_id", middleware.GetReqID(r.Context())).Msg("request failed")
 		if code == errs.Internal {
 			p.Type = ProblemType + errs.Internal
 		}

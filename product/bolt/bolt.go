@@ -4,8 +4,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -45,21 +43,9 @@ func (s *Store) DB() *bbolt.DB { return s.db }
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
-// record is the stored form of a product.
-type record struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"n"`
-	Description string    `json:"d,omitempty"`
-	ImageFile   string    `json:"i,omitempty"`
-	PriceCents  int64     `json:"p"`
-	Category    string    `json:"c,omitempty"`
-	Version     int64     `json:"v"`
-	CreatedAt   time.Time `json:"ca"`
-	UpdatedAt   time.Time `json:"ua"`
-}
-
 func toRecord(p *product.Product) record {
-	return record{p.ID, p.Name, p.Description, p.ImageFile, int64(p.Price), p.Category, p.Version, p.CreatedAt, p.UpdatedAt}
+	return record{ID: p.ID, Name: p.Name, Description: p.Description, ImageFile: p.ImageFile, Category: p.Category,
+		PriceCents: int64(p.Price), Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 func (r *record) product() *product.Product {
@@ -77,18 +63,15 @@ func get(tx *bbolt.Tx, id string) (*product.Product, error) {
 		return nil, errs.Errorf(errs.NotFound, "Product %s not found.", id)
 	}
 	var r record
-	if err := json.Unmarshal(v, &r); err != nil {
+	if err := r.unmarshal(v); err != nil {
 		return nil, err
 	}
 	return r.product(), nil
 }
 
 func put(tx *bbolt.Tx, p *product.Product, old *product.Product) error {
-	v, err := json.Marshal(toRecord(p))
-	if err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketProducts).Put([]byte(p.ID), v); err != nil {
+	rec := toRecord(p)
+	if err := tx.Bucket(bucketProducts).Put([]byte(p.ID), rec.marshal()); err != nil {
 		return err
 	}
 	idx := tx.Bucket(bucketByCategory)
@@ -149,7 +132,7 @@ func listAll(tx *bbolt.Tx, r page.Request, out *page.Page[*product.Product]) err
 			return nil
 		}
 		var rec record
-		if err := json.Unmarshal(v, &rec); err != nil {
+		if err := rec.unmarshal(v); err != nil {
 			return err
 		}
 		out.Items = append(out.Items, rec.product())

@@ -110,7 +110,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.JSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, appendProduct(make([]byte, 0, 512), p))
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
