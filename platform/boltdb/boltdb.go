@@ -23,7 +23,7 @@ func Open(dir, name string, buckets ...string) (*bbolt.DB, error) {
 		return nil, OpenError(path, err)
 	}
 	// Batches of concurrent writes share one commit and one fsync.
-	db.MaxBatchDelay = 2 * time.Millisecond
+	db.MaxBatchDelay = time.Millisecond
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range buckets {
 			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
