@@ -12,7 +12,7 @@ import (
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"}
 
 const (
-	chartW  = 1150
+	chartW  = 1260
 	panelH  = 340
 	marginL = 70
 	marginR = 330 // the legend
