@@ -32,11 +32,14 @@ func Build(dir string) (string, error) {
 
 // Shop is one running shop process.
 type Shop struct {
-	URL  string
-	cmd  *exec.Cmd
-	log  *bytes.Buffer
-	mu   *sync.Mutex
-	done chan struct{}
+	URL string
+	// AdminURL is the operator listener's base URL, when SHOP_ADMIN_ADDR
+	// was set (use 127.0.0.1:0).
+	AdminURL string
+	cmd      *exec.Cmd
+	log      *bytes.Buffer
+	mu       *sync.Mutex
+	done     chan struct{}
 }
 
 // Start runs bin on a free loopback port with the given extra environment
@@ -54,7 +57,7 @@ func Start(tb testing.TB, bin string, env ...string) *Shop {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	addr := make(chan string, 1)
+	addr, admin := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -65,8 +68,13 @@ func Start(tb testing.TB, bin string, env ...string) *Shop {
 			s.log.WriteByte('\n')
 			s.mu.Unlock()
 			var l struct{ Message, Addr string }
-			if json.Unmarshal(line, &l) == nil && l.Message == "listening" {
-				addr <- l.Addr
+			if json.Unmarshal(line, &l) == nil {
+				switch l.Message {
+				case "listening":
+					addr <- l.Addr
+				case "admin listening":
+					admin <- "http://" + l.Addr
+				}
 			}
 		}
 	}()
@@ -85,6 +93,10 @@ func Start(tb testing.TB, bin string, env ...string) *Shop {
 		tb.Fatalf("shop exited before listening:\n%s", s.Log())
 	case <-time.After(60 * time.Second):
 		tb.Fatalf("shop did not listen within 60s:\n%s", s.Log())
+	}
+	select {
+	case s.AdminURL = <-admin:
+	default:
 	}
 	Eventually(tb, 30*time.Second, func() bool {
 		res, err := http.Get(s.URL + "/readyz")
