@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command, on a fresh machine and in CI (.ci/run calls it).
 #
-#   scripts/test.sh                          # everything: gofmt, vet, race tests, deploy/
+#   scripts/test.sh                          # everything: gofmt, vet, race tests, benchmarks once, deploy/
 #   scripts/test.sh ./platform/testenv/...   # only these packages (vet + test)
 #   scripts/test.sh -run TestX -v            # flags only: ./... is appended
 #
@@ -212,6 +212,13 @@ go vet "${VET_PKGS[@]}"
 
 log "go test -race -count=1 ${TEST_ARGS[*]}"
 go test -race -count=1 "${TEST_ARGS[@]}"
+
+if ((FULL_RUN)); then
+	# Each benchmark once, so they keep compiling and working; the figures
+	# come from a quiet machine, not from here.
+	log "go test -run '^\$' -bench . -benchtime 1x ./..."
+	go test -run '^$' -bench . -benchtime 1x ./...
+fi
 
 if [[ -f deploy/go.mod ]]; then
 	if ((FULL_RUN)); then
