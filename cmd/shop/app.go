@@ -34,6 +34,8 @@ type Main struct {
 	// bgCancel stops the background workers; bg waits for them.
 	bgCancel context.CancelFunc
 	bg       sync.WaitGroup
+	// bus is closed before the stores its handlers write to.
+	bus eventBus
 	// closers release what Run opened, in reverse order.
 	closers []func() error
 	// relays move the modules' outboxes to the bus once it runs.
@@ -112,6 +114,12 @@ func (m *Main) Close() error {
 		m.bgCancel()
 	}
 	m.bg.Wait()
+	if m.bus != nil {
+		// Waits for running handlers, so no store closes under one.
+		if err := m.bus.Close(); err != nil {
+			errsOut = append(errsOut, fmt.Errorf("close bus: %w", err))
+		}
+	}
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		if err := m.closers[i](); err != nil {
 			errsOut = append(errsOut, err)

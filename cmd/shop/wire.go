@@ -123,7 +123,7 @@ func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 		if err != nil {
 			return nil, fmt.Errorf("aws bus: %w", err)
 		}
-		m.closers = append(m.closers, b.Close)
+		m.bus = b
 		return b, nil
 	}
 	if err := os.MkdirAll(m.cfg.DataDir, 0o750); err != nil {
@@ -133,7 +133,7 @@ func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open bus: %w", err)
 	}
-	m.closers = append(m.closers, b.Close)
+	m.bus = b
 	return b, nil
 }
 
