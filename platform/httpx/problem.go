@@ -14,8 +14,9 @@ import (
 	"github.com/serverless-shop/shop/platform/errs"
 )
 
-// ProblemType is the base of every problem's "type" URI.
-const ProblemType = "https://shop.dev/problems/"
+// ProblemType is the base of every problem's "type" URI: a URN, so that it
+// names the kind of problem without pointing at a host nobody runs.
+const ProblemType = "urn:shop:problem:"
 
 // statuses is the one table mapping error codes to HTTP statuses.
 var statuses = map[string]int{
