@@ -22,6 +22,9 @@ const (
 	// MaxEntrySize is the largest entry (and request) PutEvents accepts, in
 	// bytes, as EventBridge counts them (see entrySize).
 	MaxEntrySize = 256 * 1024
+	// MaxResourceLen is the longest entry of resources PutEvents accepts; the
+	// resource carrying the envelope ID must fit in it.
+	MaxResourceLen = 2048
 )
 
 // ErrEntryTooLarge is returned (wrapped) by Publish, before anything is sent,
@@ -95,6 +98,10 @@ func (b *Bus) toEntry(e bus.Envelope) (entry, error) {
 		return entry{}, fmt.Errorf("awsbus: event %s without Source", e.ID)
 	case e.DetailType == "":
 		return entry{}, fmt.Errorf("awsbus: event %s without DetailType", e.ID)
+	case len(IDResourcePrefix)+len(e.ID) > MaxResourceLen:
+		// EventBridge would refuse the whole request, every time: the
+		// event's batch could never be published.
+		return entry{}, fmt.Errorf("awsbus: event ID of %d bytes, limit %d", len(e.ID), MaxResourceLen-len(IDResourcePrefix))
 	}
 	// EventBridge accepts only a JSON object as detail.
 	var obj map[string]json.RawMessage

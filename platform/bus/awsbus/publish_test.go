@@ -108,6 +108,7 @@ func TestPublish(t *testing.T) {
 			is     error
 		}{
 			"NoID":         {func(e *bus.Envelope) { e.ID = "" }, nil},
+			"IDTooLong":    {func(e *bus.Envelope) { e.ID = strings.Repeat("x", awsbus.MaxResourceLen) }, nil},
 			"NoSource":     {func(e *bus.Envelope) { e.Source = "" }, nil},
 			"NoDetailType": {func(e *bus.Envelope) { e.DetailType = "" }, nil},
 			"NotAnObject":  {func(e *bus.Envelope) { e.Detail = json.RawMessage(`[1]`) }, nil},

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -72,6 +73,7 @@ func TestPublish(t *testing.T) {
 		good := bustest.NewEvent(t, "com.swn.product", "ProductCreated", map[string]string{"id": "p1"})
 		for name, mutate := range map[string]func(*bus.Envelope){
 			"NoID":         func(e *bus.Envelope) { e.ID = "" },
+			"IDTooLong":    func(e *bus.Envelope) { e.ID = strings.Repeat("x", 1<<16) },
 			"NoSource":     func(e *bus.Envelope) { e.Source = "" },
 			"NoDetailType": func(e *bus.Envelope) { e.DetailType = "" },
 			"NoDetail":     func(e *bus.Envelope) { e.Detail = nil },

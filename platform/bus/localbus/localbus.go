@@ -200,9 +200,10 @@ func (b *Bus) Start(ctx context.Context) error {
 
 // Publish durably stores each event for every subscription that asked for its
 // detail type and returns once that is committed; events nobody subscribed to
-// are dropped. Every event needs an ID, Source, DetailType and a valid JSON
-// Detail. Once the commit has started, Publish waits for it even if ctx ends,
-// because returning early would leave the caller unsure whether it happened.
+// are dropped. Every event needs an ID (of at most bbolt.MaxKeySize bytes),
+// Source, DetailType and a valid JSON Detail. Once the commit has started,
+// Publish waits for it even if ctx ends, because returning early would leave
+// the caller unsure whether it happened.
 func (b *Bus) Publish(ctx context.Context, events ...bus.Envelope) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -285,6 +286,10 @@ func validate(e bus.Envelope) error {
 	switch {
 	case e.ID == "":
 		return errors.New("localbus: event without ID")
+	case len(e.ID) > bbolt.MaxKeySize:
+		// A dead letter is keyed by its ID: a longer one could never be
+		// dead-lettered and would sit in the file, delivered no more.
+		return fmt.Errorf("localbus: event ID of %d bytes, limit %d", len(e.ID), bbolt.MaxKeySize)
 	case e.Source == "":
 		return fmt.Errorf("localbus: event %s without Source", e.ID)
 	case e.DetailType == "":

@@ -34,8 +34,12 @@ const (
 	Region  = "us-east-1"
 )
 
-// maxSize is EventBridge's limit on one entry and on one request.
-const maxSize = 256 * 1024
+// maxSize is EventBridge's limit on one entry and on one request;
+// maxResourceLen its limit on one entry of an entry's resources.
+const (
+	maxSize        = 256 * 1024
+	maxResourceLen = 2048
+)
 
 // Rule routes matching events to a queue. Empty fields match anything.
 type Rule struct {
@@ -112,7 +116,8 @@ func (s *Server) Fail(code string, n int, match func(Entry) bool) {
 	s.faults = append(s.faults, &fault{code: code, n: n, match: match})
 }
 
-// Calls returns the entries of every PutEvents call so far, call by call.
+// Calls returns the entries of every PutEvents call so far, call by call,
+// including calls it refused as a whole (too large, a resource too long).
 func (s *Server) Calls() [][]Entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -170,7 +175,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entries := make([]Entry, len(in.Entries))
-	total := 0
 	for i, we := range in.Entries {
 		e, err := we.entry()
 		if err != nil {
@@ -178,15 +182,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		entries[i] = e
+	}
+	// Recorded before validation, so a test sees a call that EventBridge
+	// refuses as a whole as well.
+	s.mu.Lock()
+	s.calls = append(s.calls, entries)
+	s.mu.Unlock()
+	total := 0
+	for _, e := range entries {
+		for _, res := range e.Resources {
+			if len(res) > maxResourceLen {
+				apiError(w, http.StatusBadRequest, "ValidationException", "a resource is longer than 2048 characters")
+				return
+			}
+		}
 		total += size(e)
 	}
 	if total > maxSize {
 		apiError(w, http.StatusBadRequest, "ValidationException", "total size of the entries in the request is over the limit")
 		return
 	}
-	s.mu.Lock()
-	s.calls = append(s.calls, entries)
-	s.mu.Unlock()
 
 	out := struct {
 		FailedEntryCount int           `json:"FailedEntryCount"`
