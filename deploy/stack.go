@@ -108,6 +108,8 @@ type ShopStack struct {
 	OrderQueue awssqs.Queue
 	// BasketQueue carries product events to the basket module.
 	BasketQueue awssqs.Queue
+	// DeliveryDLQ keeps events the rules could not deliver to their queue.
+	DeliveryDLQ awssqs.Queue
 	// Environment is what the server container is started with.
 	Environment map[string]string
 }
@@ -163,6 +165,16 @@ func NewShopStack(scope constructs.Construct, id string, props *ShopStackProps) 
 
 	s.OrderQueue = newQueueWithDLQ(stack, "OrderQueue")
 	s.BasketQueue = newQueueWithDLQ(stack, "BasketQueue")
+	// Events EventBridge could not deliver to a queue (after its own retries)
+	// land here instead of being dropped.
+	s.DeliveryDLQ = awssqs.NewQueue(stack, jsii.String("EventDeliveryDlq"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+	})
+	target := func(q awssqs.IQueue) awsevents.IRuleTarget {
+		return awseventstargets.NewSqsQueue(q, &awseventstargets.SqsQueueProps{DeadLetterQueue: s.DeliveryDLQ})
+	}
 	awsevents.NewRule(stack, jsii.String("CheckoutBasketRule"), &awsevents.RuleProps{
 		EventBus:    s.Bus,
 		Description: jsii.String("Checkout events from the basket module to the ordering module's queue"),
@@ -170,7 +182,7 @@ func NewShopStack(scope constructs.Construct, id string, props *ShopStackProps) 
 			Source:     jsii.Strings(CheckoutSource),
 			DetailType: jsii.Strings(CheckoutDetailType),
 		},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSqsQueue(s.OrderQueue, nil)},
+		Targets: &[]awsevents.IRuleTarget{target(s.OrderQueue)},
 	})
 	awsevents.NewRule(stack, jsii.String("ProductEventsRule"), &awsevents.RuleProps{
 		EventBus:    s.Bus,
@@ -179,7 +191,7 @@ func NewShopStack(scope constructs.Construct, id string, props *ShopStackProps) 
 			Source:     jsii.Strings(ProductSource),
 			DetailType: jsii.Strings(ProductDetailTypes...),
 		},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSqsQueue(s.BasketQueue, nil)},
+		Targets: &[]awsevents.IRuleTarget{target(s.BasketQueue)},
 	})
 
 	s.Environment = s.serverEnvironment(busName)

@@ -194,6 +194,8 @@ func TestRules(t *testing.T) {
 							"EventPattern": assertions.Match_ObjectEquals(&tc.pattern),
 							"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
 								"Arn": ref(t, s, tc.queue),
+								// Undeliverable events are kept, not dropped.
+								"DeadLetterConfig": map[string]any{"Arn": ref(t, s, s.stack.DeliveryDLQ.QueueArn())},
 							})},
 						})
 					})
@@ -238,8 +240,8 @@ func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 			}
 		})
 	}
-	if got := len(queues); got != 4 {
-		t.Errorf("queues: got %d, want 4 (two consumer queues, two DLQs)", got)
+	if got := len(queues); got != 5 {
+		t.Errorf("queues: got %d, want 5 (two consumer queues, their DLQs, the rules' delivery DLQ)", got)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"github.com/serverless-shop/shop/platform/bus/localbus"
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/httpx"
+	"github.com/serverless-shop/shop/platform/page"
 )
 
 // startAdmin serves the operator's endpoints on their own listener, never on
@@ -46,18 +46,14 @@ func (m *Main) startAdmin(lb *localbus.Bus) error {
 			m.log.Error().Err(err).Msg("admin server stopped")
 		}
 	}()
-	m.closers = append(m.closers, func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		return srv.Shutdown(ctx)
-	})
+	m.admin = srv
 	m.log.Info().Str("addr", ln.Addr().String()).Msg("admin listening")
 	return nil
 }
 
 // deadLetterRoutes lists and replays the local bus's dead letters:
 //
-//	GET  /deadletters/{subscription}?limit=N
+//	GET  /deadletters/{subscription}?limit=N     oldest first, 50 by default
 //	POST /deadletters/{subscription}/replay        every dead letter
 //	POST /deadletters/{subscription}/{id}/replay   one
 func deadLetterRoutes(lb *localbus.Bus) chi.Router {
@@ -69,7 +65,10 @@ func deadLetterRoutes(lb *localbus.Bus) chi.Router {
 		httpx.Error(w, r, err)
 	}
 	r.Get("/{sub}", func(w http.ResponseWriter, r *http.Request) {
-		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+		if err != nil || limit < 1 || limit > page.MaxLimit {
+			limit = page.DefaultLimit
+		}
 		dls, err := lb.DeadLetters(r.Context(), chi.URLParam(r, "sub"), limit)
 		if err != nil {
 			busError(w, r, err)

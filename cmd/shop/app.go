@@ -30,6 +30,8 @@ type Main struct {
 
 	ln  net.Listener
 	srv *http.Server
+	// admin is the operator listener, when SHOP_ADMIN_ADDR is set.
+	admin *http.Server
 
 	// bgCancel stops the background workers; bg waits for them.
 	bgCancel context.CancelFunc
@@ -108,6 +110,13 @@ func (m *Main) Close() error {
 		defer cancel()
 		if err := m.srv.Shutdown(ctx); err != nil {
 			errsOut = append(errsOut, fmt.Errorf("shutdown http: %w", err))
+		}
+	}
+	if m.admin != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := m.admin.Shutdown(ctx); err != nil {
+			errsOut = append(errsOut, fmt.Errorf("shutdown admin: %w", err))
 		}
 	}
 	if m.bgCancel != nil {

@@ -35,6 +35,9 @@ import (
 // follows every commit.
 const relayInterval = 2 * time.Second
 
+// lambdaHandlerTimeout bounds one event handler behind the Lambda Web Adapter.
+const lambdaHandlerTimeout = 20 * time.Second
+
 // eventBus is what the wiring needs of a bus implementation.
 type eventBus interface {
 	bus.Publisher
@@ -64,8 +67,8 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 		return err
 	}
 	if ab, ok := b.(*awsbus.Bus); ok {
-		// SQS batches from the Lambda Web Adapter: outside the API's
-		// middleware chain, and never compressed.
+		// SQS batches from the Lambda Web Adapter. Nothing on the router
+		// compresses responses: the adapter must get plain JSON back.
 		r.Method(http.MethodPost, m.cfg.LambdaPassThroughPath, ab.SQSEventHandler())
 	}
 
@@ -117,9 +120,14 @@ func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 		if m.cfg.BasketQueueURL != "" {
 			queues["basket"] = m.cfg.BasketQueueURL
 		}
-		b, err := awsbus.New(awsCfg, awsbus.Options{
-			EventBusName: m.cfg.EventBusName, Queues: queues, Poll: m.cfg.SQSPoll, Log: m.log,
-		})
+		opts := awsbus.Options{EventBusName: m.cfg.EventBusName, Queues: queues, Poll: m.cfg.SQSPoll, Log: m.log}
+		if !m.cfg.SQSPoll {
+			// On Lambda a handler must give up before the invocation's own
+			// timeout (30 s in deploy/), or healthy records of the batch are
+			// retried with the slow one.
+			opts.HandlerTimeout = lambdaHandlerTimeout
+		}
+		b, err := awsbus.New(awsCfg, opts)
 		if err != nil {
 			return nil, fmt.Errorf("aws bus: %w", err)
 		}
