@@ -108,6 +108,22 @@ func (b *Basket) Validate() error {
 	return bad.Err()
 }
 
+// CheckCursor rejects a cursor that the basket listing did not issue: it is
+// {"userName"} holding a valid user name. A store must never see a start key
+// of another listing, which DynamoDB answers with a validation error. It
+// returns an errs.Invalid error.
+func CheckCursor(c page.Cursor) error {
+	if c == nil {
+		return nil
+	}
+	bad := errs.Fields{}
+	ValidateUserName(bad, c["userName"])
+	if len(c) != 1 || len(bad) > 0 {
+		return errs.Fields{"cursor": "is not a cursor this server issued for this listing"}.Err()
+	}
+	return nil
+}
+
 // Product is the basket's view of one catalog product, kept from product
 // events. A deleted product stays as a tombstone so that an older event
 // arriving late cannot bring it back.
@@ -140,7 +156,8 @@ type Store interface {
 	// errs.NotFound.
 	Get(ctx context.Context, userName string) (*Basket, error)
 	// List returns a page of open baskets in a stable order (by user name
-	// where the backend can; DynamoDB scans in hash order).
+	// where the backend can; DynamoDB scans in hash order). Returns
+	// errs.Invalid for a cursor it did not issue (see CheckCursor).
 	List(ctx context.Context, r page.Request) (page.Page[*Basket], error)
 	// Delete removes the user's open basket, or returns errs.NotFound.
 	Delete(ctx context.Context, userName string) error

@@ -62,6 +62,12 @@ func (s *Service) Put(ctx context.Context, b Basket) (*View, bool, error) {
 	if err := b.Validate(); err != nil {
 		return nil, false, err
 	}
+	// Priced before the write: a basket the service refuses (its total does
+	// not fit) must not replace the stored one.
+	lines, total, err := s.price(ctx, b.Items)
+	if err != nil {
+		return nil, false, err
+	}
 	b.Status = StatusOpen
 	b.CheckoutID = uuid.Must(uuid.NewV7()).String()
 	b.UpdatedAt = s.now()
@@ -70,8 +76,7 @@ func (s *Service) Put(ctx context.Context, b Basket) (*View, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	v, err := s.view(ctx, &b)
-	return v, created, err
+	return &View{UserName: b.UserName, Items: lines, TotalPrice: total, UpdatedAt: b.UpdatedAt}, created, nil
 }
 
 // Get returns the user's open basket, priced. Returns errs.NotFound.

@@ -219,3 +219,26 @@ func TestHandleProductEventIgnoresJunk(t *testing.T) {
 		t.Fatalf("a junk event made p available: %+v", v.Items[0])
 	}
 }
+
+// TestPutRejectedLeavesBasket: a replacement the service refuses (its total
+// does not fit) must not have replaced the stored basket.
+func TestPutRejectedLeavesBasket(t *testing.T) {
+	svc, _ := MustService(t)
+	MustProductEvent(t, svc, "ProductCreated", "p1", "999999999999.99", 1)
+	MustPut(t, svc, "swn", basket.Item{ProductID: "p1", Quantity: 1})
+	huge := make([]basket.Item, basket.MaxItems)
+	for i := range huge {
+		huge[i] = basket.Item{ProductID: "p1", Quantity: basket.MaxQuantity}
+	}
+	_, _, err := svc.Put(context.Background(), basket.Basket{UserName: "swn", Items: huge})
+	if !errs.Is(err, errs.Unprocessable) {
+		t.Fatalf("Put of an overflowing basket: got %v, want unprocessable", err)
+	}
+	v, err := svc.Get(context.Background(), "swn")
+	if err != nil {
+		t.Fatalf("Get after a refused Put: %v", err)
+	}
+	if len(v.Items) != 1 || v.Items[0].Quantity != 1 {
+		t.Fatalf("refused Put replaced the basket: got %+v", v.Items)
+	}
+}

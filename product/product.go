@@ -74,7 +74,10 @@ type Store interface {
 	Create(ctx context.Context, p *Product, events []bus.Envelope) error
 	// Get returns errs.NotFound if there is no such product.
 	Get(ctx context.Context, id string) (*Product, error)
-	// List returns a page of products ordered by id, optionally of one category.
+	// List returns a page of products, optionally of one category: ordered
+	// by id on bbolt, in scan order on DynamoDB; following the cursors visits
+	// every product once. Returns errs.Invalid for a cursor the same listing
+	// did not issue (see CheckCursor).
 	List(ctx context.Context, f Filter, r page.Request) (page.Page[*Product], error)
 	// Update applies fn to the stored product and saves the result with the
 	// events fn returns, only if nobody changed it in between; it retries fn
@@ -85,4 +88,26 @@ type Store interface {
 	Delete(ctx context.Context, id string, fn func(*Product) ([]bus.Envelope, error)) error
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
+}
+
+// maxCursorID bounds the id a cursor may hold; product ids are server-issued
+// UUIDs, and DynamoDB rejects longer keys outright.
+const maxCursorID = 1024
+
+// CheckCursor rejects a cursor that the listing under f did not issue: every
+// listing's cursor is {"id"}, plus "category" (equal to f's) for a category.
+// A store must never see a start key of another listing, which DynamoDB
+// answers with a validation error. It returns an errs.Invalid error.
+func CheckCursor(f Filter, c page.Cursor) error {
+	if c == nil {
+		return nil
+	}
+	id, want := c["id"], 1
+	if f.Category != "" {
+		want = 2
+	}
+	if len(c) != want || id == "" || len(id) > maxCursorID || (f.Category != "" && c["category"] != f.Category) {
+		return errs.Fields{"cursor": "is not a cursor this server issued for this listing"}.Err()
+	}
+	return nil
 }

@@ -128,6 +128,9 @@ func (s *Store) Get(_ context.Context, userName string) (b *basket.Basket, err e
 
 // List implements basket.Store.
 func (s *Store) List(_ context.Context, r page.Request) (page.Page[*basket.Basket], error) {
+	if err := basket.CheckCursor(r.Cursor); err != nil {
+		return page.Page[*basket.Basket]{}, err
+	}
 	var out page.Page[*basket.Basket]
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketBaskets).Cursor()

@@ -141,6 +141,9 @@ func (st *Store) Put(ctx context.Context, b *basket.Basket) (bool, error) {
 
 // Get implements basket.Store.
 func (st *Store) Get(ctx context.Context, userName string) (*basket.Basket, error) {
+	if !dynamo.KeyFits(userName) {
+		return nil, errs.Errorf(errs.NotFound, "No basket for user %s.", userName)
+	}
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.baskets,
 		Key: map[string]types.AttributeValue{"userName": s(userName)}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -155,6 +158,9 @@ func (st *Store) Get(ctx context.Context, userName string) (*basket.Basket, erro
 // List implements basket.Store. Tombstones are filtered out, so it scans on
 // until the page is full; the cursor is the last basket returned.
 func (st *Store) List(ctx context.Context, r page.Request) (page.Page[*basket.Basket], error) {
+	if err := basket.CheckCursor(r.Cursor); err != nil {
+		return page.Page[*basket.Basket]{}, err
+	}
 	var pg page.Page[*basket.Basket]
 	start := dynamo.StartKey(r.Cursor)
 	for {
@@ -187,6 +193,9 @@ func (st *Store) List(ctx context.Context, r page.Request) (page.Page[*basket.Ba
 
 // Delete implements basket.Store.
 func (st *Store) Delete(ctx context.Context, userName string) error {
+	if !dynamo.KeyFits(userName) {
+		return errs.Errorf(errs.NotFound, "No open basket for user %s.", userName)
+	}
 	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: &st.baskets, Key: map[string]types.AttributeValue{"userName": s(userName)},
 		ConditionExpression:       aws.String("#s = :open"),
@@ -306,6 +315,9 @@ func (st *Store) Products(ctx context.Context, ids []string) (map[string]*basket
 }
 
 func (st *Store) product(ctx context.Context, id string) (*basket.Product, error) {
+	if !dynamo.KeyFits(id) {
+		return nil, nil
+	}
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.catalog,
 		Key: map[string]types.AttributeValue{"productId": s(id)}, ConsistentRead: aws.Bool(true)})
 	if err != nil {

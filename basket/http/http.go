@@ -146,7 +146,12 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
-	v, err := h.svc.Get(r.Context(), chi.URLParam(r, "userName"))
+	userName, err := httpx.PathParam(r, "userName")
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	v, err := h.svc.Get(r.Context(), userName)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -155,7 +160,12 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
-	if err := h.svc.Delete(r.Context(), chi.URLParam(r, "userName")); err != nil {
+	userName, err := httpx.PathParam(r, "userName")
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if err := h.svc.Delete(r.Context(), userName); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}

@@ -225,3 +225,19 @@ func hasField(p httpx.Problem, name string) bool {
 	}
 	return false
 }
+
+// TestEscapedUserName: a client that percent-encodes the path (as
+// encodeURIComponent does with "@") reaches the same basket.
+func TestEscapedUserName(t *testing.T) {
+	e := MustServer(t)
+	e.product(t, "p1", "1.00")
+	if status, _, body := e.do(t, "POST", "/basket", `{"userName":"ada@example.com","items":[{"productId":"p1","quantity":1}]}`); status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, body)
+	}
+	if status, _, body := e.do(t, "GET", "/basket/ada%40example.com", ""); status != http.StatusOK || body["userName"] != "ada@example.com" {
+		t.Fatalf("get escaped: %d %v", status, body)
+	}
+	if status, _, body := e.do(t, "DELETE", "/basket/ada%40example.com", ""); status != http.StatusNoContent {
+		t.Fatalf("delete escaped: %d %v", status, body)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -44,6 +45,8 @@ func Run(t *testing.T, newBackend Factory) {
 		"ConcurrentCheckOuts":       testConcurrentCheckOuts,
 		"ServiceCheckoutIdempotent": testServiceIdempotent,
 		"ServiceConcurrentCheckout": testServiceConcurrent,
+		"KeysNoBasketCanHave":       testOddKeys,
+		"ForeignCursorsAreInvalid":  testForeignCursors,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -402,5 +405,39 @@ func testServiceConcurrent(t *testing.T, be Backend) {
 	}
 	if got := len(MustPending(t, be.Outbox)); got != 1 {
 		t.Fatalf("outbox holds %d events, want 1", got)
+	}
+}
+
+// testOddKeys: names no basket can have (Put only takes short ASCII names)
+// are absent, whatever the backend's own key limits.
+func testOddKeys(t *testing.T, be Backend) {
+	ctx := context.Background()
+	for _, user := range []string{
+		strings.Repeat("x", 3000), strings.Repeat("é", 1100), "a\x00b",
+	} {
+		_, err := be.Store.Get(ctx, user)
+		wantCode(t, err, errs.NotFound)
+		wantCode(t, be.Store.Delete(ctx, user), errs.NotFound)
+	}
+	m, err := be.Store.Products(ctx, []string{strings.Repeat("p", 3000)})
+	if err != nil || len(m) != 0 {
+		t.Fatalf("Products(long id) = %v, %v; want none", m, err)
+	}
+}
+
+// testForeignCursors: a cursor another listing issued, or one forged, is the
+// client's mistake (errs.Invalid), never an internal error.
+func testForeignCursors(t *testing.T, be Backend) {
+	MustPut(t, be.Store, "swn")
+	for name, c := range map[string]page.Cursor{
+		"product cursor": {"id": "0190a1b2-0000-7000-8000-000000000000"},
+		"order cursor":   {"userName": "swn", "orderDate": "2026-01-01T00:00:00.000000000Z"},
+		"empty user":     {"userName": ""},
+		"long user":      {"userName": strings.Repeat("x", 3000)},
+	} {
+		_, err := be.Store.List(context.Background(), page.Request{Limit: 10, Cursor: c})
+		if !errs.Is(err, errs.Invalid) {
+			t.Errorf("%s: got %v, want invalid", name, err)
+		}
 	}
 }

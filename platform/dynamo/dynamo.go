@@ -68,6 +68,16 @@ func Wrap(err error, op string) error {
 	}
 }
 
+// MaxKeyBytes is the longest string the adapters use as a key value: the
+// limit of a sort key (a partition key may hold 2048 bytes).
+const MaxKeyBytes = 1024
+
+// KeyFits reports whether v can be a key value. DynamoDB rejects an empty or
+// over-long key with a ValidationException, which would surface as an
+// internal error; an adapter answers "not found" for such a key instead,
+// since nothing can be stored under it.
+func KeyFits(v string) bool { return v != "" && len(v) <= MaxKeyBytes }
+
 // Cursor turns a LastEvaluatedKey of string attributes into a page cursor.
 func Cursor(key map[string]types.AttributeValue) page.Cursor {
 	if len(key) == 0 {

@@ -2,7 +2,10 @@ package httpx
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/page"
@@ -43,4 +46,19 @@ func WriteList[T any](w http.ResponseWriter, p page.Page[T]) {
 		items = []T{}
 	}
 	JSON(w, http.StatusOK, List[T]{Items: items, NextCursor: p.Next.Encode()})
+}
+
+// PathParam returns the decoded path parameter name. chi routes on the
+// escaped path when the request has one (a client that encodes "@" as %40,
+// or "/" as %2F), and then its parameters are still escaped.
+func PathParam(r *http.Request, name string) (string, error) {
+	v := chi.URLParam(r, name)
+	if r.URL.RawPath == "" {
+		return v, nil
+	}
+	u, err := url.PathUnescape(v)
+	if err != nil {
+		return "", errs.Fields{name: "is not a valid path segment"}.Err()
+	}
+	return u, nil
 }

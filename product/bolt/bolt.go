@@ -107,6 +107,9 @@ func (s *Store) Get(_ context.Context, id string) (p *product.Product, err error
 
 // List implements product.Store.
 func (s *Store) List(_ context.Context, f product.Filter, r page.Request) (page.Page[*product.Product], error) {
+	if err := product.CheckCursor(f, r.Cursor); err != nil {
+		return page.Page[*product.Product]{}, err
+	}
 	var out page.Page[*product.Product]
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		if f.Category == "" {
@@ -152,11 +155,17 @@ func listCategory(tx *bbolt.Tx, category string, r page.Request, out *page.Page[
 		}
 	}
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		id := k[len(prefix):]
+		if bytes.IndexByte(id, 0) >= 0 {
+			// The key of a longer category that holds NUL, the separator
+			// ("a\x00b" under "a"): ids never hold NUL.
+			continue
+		}
 		if len(out.Items) == r.Limit {
 			out.Next = page.Cursor{"id": out.Items[len(out.Items)-1].ID, "category": category}
 			return nil
 		}
-		p, err := get(tx, string(k[len(prefix):]))
+		p, err := get(tx, string(id))
 		if err != nil {
 			return err
 		}

@@ -127,6 +127,9 @@ func (s *Store) Create(ctx context.Context, p *product.Product, events []bus.Env
 
 // Get implements product.Store.
 func (s *Store) Get(ctx context.Context, id string) (*product.Product, error) {
+	if !dynamo.KeyFits(id) {
+		return nil, errs.Errorf(errs.NotFound, "Product %s not found.", id)
+	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: s.key(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, dynamo.Wrap(err, "get product")
@@ -140,10 +143,17 @@ func (s *Store) Get(ctx context.Context, id string) (*product.Product, error) {
 // List implements product.Store. The whole catalog is a paginated Scan; a
 // category is a Query on the category index, never a filtered Scan.
 func (s *Store) List(ctx context.Context, f product.Filter, r page.Request) (page.Page[*product.Product], error) {
+	if err := product.CheckCursor(f, r.Cursor); err != nil {
+		return page.Page[*product.Product]{}, err
+	}
 	var (
 		items   []map[string]types.AttributeValue
 		lastKey map[string]types.AttributeValue
 	)
+	if f.Category != "" && !dynamo.KeyFits(f.Category) {
+		// No product can be in a category DynamoDB cannot index.
+		return page.Page[*product.Product]{Items: []*product.Product{}}, nil
+	}
 	if f.Category == "" {
 		out, err := s.db.Scan(ctx, &dynamodb.ScanInput{
 			TableName: &s.table, Limit: aws.Int32(int32(r.Limit)), ExclusiveStartKey: dynamo.StartKey(r.Cursor),

@@ -5,6 +5,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,6 +42,9 @@ func Run(t *testing.T, open func(t *testing.T) Backend) {
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 		{"Delete", testDelete},
 		{"WritesStoreTheirEvents", testOutbox},
+		{"KeysNoProductCanHaveAreNotFound", testOddKeys},
+		{"ForeignCursorsAreInvalid", testForeignCursors},
+		{"CategoryWithNULStaysApart", testCategoryNUL},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -283,4 +287,68 @@ func testOutbox(t *testing.T, b Backend) {
 	if left, _ := b.Outbox.Pending(ctx, 100); len(left) != 2 {
 		t.Fatalf("after Remove got %d events, want 2", len(left))
 	}
+}
+
+// testOddKeys: ids that no product can have (server ids are UUIDs) are
+// simply absent, whatever the backend's own key limits.
+func testOddKeys(t *testing.T, b Backend) {
+	ctx := context.Background()
+	noop := func(*product.Product) ([]bus.Envelope, error) { return nil, nil }
+	for name, id := range map[string]string{
+		"long":      strings.Repeat("x", 3000),
+		"NUL":       "a\x00b",
+		"badUTF8":   "\xff\xfe",
+		"multibyte": strings.Repeat("é", 1100),
+	} {
+		if _, err := b.Store.Get(ctx, id); !errs.Is(err, errs.NotFound) {
+			t.Errorf("Get(%s): got %v, want not_found", name, err)
+		}
+		if _, err := b.Store.Update(ctx, id, noop); !errs.Is(err, errs.NotFound) {
+			t.Errorf("Update(%s): got %v, want not_found", name, err)
+		}
+		if err := b.Store.Delete(ctx, id, noop); !errs.Is(err, errs.NotFound) {
+			t.Errorf("Delete(%s): got %v, want not_found", name, err)
+		}
+	}
+	long := strings.Repeat("c", 3000)
+	pg, err := b.Store.List(ctx, product.Filter{Category: long}, page.Request{Limit: 10})
+	if err != nil || len(pg.Items) != 0 || pg.Next != nil {
+		t.Errorf("List(category of 3000 bytes): got %d items, next %v, err %v; want an empty page", len(pg.Items), pg.Next, err)
+	}
+}
+
+// testForeignCursors: a cursor another listing issued, or one forged, is the
+// client's mistake (errs.Invalid), never an internal error.
+func testForeignCursors(t *testing.T, b Backend) {
+	ctx := context.Background()
+	p := MustCreate(t, b.Store, "A", "Phone", 100)
+	phone := product.Filter{Category: "Phone"}
+	for _, c := range []struct {
+		name   string
+		filter product.Filter
+		cursor page.Cursor
+	}{
+		{"basket cursor on all", product.Filter{}, page.Cursor{"userName": "swn"}},
+		{"order cursor on all", product.Filter{}, page.Cursor{"userName": "swn", "orderDate": "2026-01-01T00:00:00.000000000Z"}},
+		{"empty id on all", product.Filter{}, page.Cursor{"id": ""}},
+		{"long id on all", product.Filter{}, page.Cursor{"id": strings.Repeat("x", 3000)}},
+		{"category cursor on all", product.Filter{}, page.Cursor{"id": p.ID, "category": "Phone"}},
+		{"all cursor on category", phone, page.Cursor{"id": p.ID}},
+		{"other category", phone, page.Cursor{"id": p.ID, "category": "TV"}},
+		{"empty id on category", phone, page.Cursor{"id": "", "category": "Phone"}},
+	} {
+		_, err := b.Store.List(ctx, c.filter, page.Request{Limit: 10, Cursor: c.cursor})
+		if !errs.Is(err, errs.Invalid) {
+			t.Errorf("%s: got %v, want invalid", c.name, err)
+		}
+	}
+}
+
+// testCategoryNUL: a category holding NUL (the embedded index's separator)
+// must not show up in, or break, the listing of its prefix.
+func testCategoryNUL(t *testing.T, b Backend) {
+	want := MustCreate(t, b.Store, "plain", "a", 100)
+	MustCreate(t, b.Store, "nul", "a\x00b", 100)
+	sameSet(t, collect(t, b.Store, product.Filter{Category: "a"}, 10), []string{want.ID})
+	sameSet(t, collect(t, b.Store, product.Filter{Category: "a"}, 1), []string{want.ID})
 }
