@@ -3,12 +3,10 @@ package http
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/serverless-shop/shop/ordering"
-	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/httpx"
 )
 
@@ -47,7 +45,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) user(w http.ResponseWriter, r *http.Request) {
-	userName, err := pathParam(r, "userName")
+	userName, err := httpx.PathParam(r, "userName")
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -77,17 +75,3 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteList(w, pg)
 }
 
-// pathParam returns a decoded path parameter. chi routes on the escaped path
-// when the request has one (a user name holding "/" arrives as %2F), and
-// then its parameters are still escaped.
-func pathParam(r *http.Request, name string) (string, error) {
-	v := chi.URLParam(r, name)
-	if r.URL.RawPath == "" {
-		return v, nil
-	}
-	u, err := url.PathUnescape(v)
-	if err != nil {
-		return "", errs.Fields{name: "is not a valid path segment"}.Err()
-	}
-	return u, nil
-}
