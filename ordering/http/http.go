@@ -74,4 +74,3 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.WriteList(w, pg)
 }
-
