@@ -7,6 +7,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -78,26 +79,60 @@ func (r *Relay) Run(ctx context.Context) {
 }
 
 // Flush publishes everything pending now. It is safe for concurrent use.
+// An event the bus refuses stays in the outbox and is reported, without
+// holding back the events behind it.
 func (r *Relay) Flush(ctx context.Context) error {
 	r.flushing.Lock()
 	defer r.flushing.Unlock()
 	for {
-		events, err := r.store.Pending(ctx, 100)
+		events, err := r.store.Pending(ctx, batchSize)
 		if err != nil || len(events) == 0 {
 			return err
 		}
-		if err := r.pub.Publish(ctx, events...); err != nil {
+		published, refused := r.publish(ctx, events)
+		if err := r.store.Remove(ctx, published...); err != nil {
 			return err
 		}
-		ids := make([]string, len(events))
-		for i, e := range events {
-			ids[i] = e.ID
+		if refused != nil {
+			return refused
 		}
-		if err := r.store.Remove(ctx, ids...); err != nil {
-			return err
-		}
-		if len(events) < 100 {
+		if len(events) < batchSize {
 			return nil
 		}
 	}
+}
+
+// batchSize is how many events one Flush step reads and publishes.
+const batchSize = 100
+
+// publish publishes events in one call, or one by one if the bus refuses
+// the batch, and returns the ids it published and why others were refused.
+func (r *Relay) publish(ctx context.Context, events []bus.Envelope) (published []string, refused error) {
+	ids := func(es ...bus.Envelope) []string {
+		out := make([]string, len(es))
+		for i, e := range es {
+			out[i] = e.ID
+		}
+		return out
+	}
+	err := r.pub.Publish(ctx, events...)
+	if err == nil || len(events) == 1 {
+		if err != nil {
+			return nil, err
+		}
+		return ids(events...), nil
+	}
+	var errsOut []error
+	for _, e := range events {
+		if err := r.pub.Publish(ctx, e); err != nil {
+			if ctx.Err() != nil {
+				return published, ctx.Err()
+			}
+			r.log.Error().Err(err).Str("event_id", e.ID).Str("detail_type", e.DetailType).Msg("bus refused an outbox event; it stays in the outbox")
+			errsOut = append(errsOut, err)
+			continue
+		}
+		published = append(published, e.ID)
+	}
+	return published, errors.Join(errsOut...)
 }
