@@ -1,9 +1,11 @@
 package main_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -136,5 +138,61 @@ func TestDuplicateSQSDeliveryMakesOneOrder(t *testing.T) {
 	orders := userOrders(t, shop, "dup")
 	if len(orders) != 1 || orders[0].OrderID != "0190d2a4-0000-7000-8000-000000000001" || fmt.Sprint(orders[0].TotalPrice) != "1900.8" {
 		t.Fatalf("got %+v, want exactly one order of 1900.80", orders)
+	}
+}
+
+// TestLambdaModeCheckoutFlow runs the whole journey as on Lambda: no poller
+// in the binary; this test plays Lambda's SQS event source, posting each
+// batch to the pass-through path and deleting only what the answer does not
+// list as failed.
+func TestLambdaModeCheckoutFlow(t *testing.T) {
+	env, orderQueue, basketQueue := awsEnv(t)
+	shop := shoptest.Start(t, bin, append(env, "AWS_LAMBDA_FUNCTION_NAME=shop")...)
+	client := sqs.NewFromConfig(testenv.AWSConfig(t, testenv.SQSEndpoint(t)))
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, q := range []ebtest.Queue{orderQueue, basketQueue} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			eventSource(ctx, t, client, q, shop)
+		}()
+	}
+	t.Cleanup(func() { stop(); wg.Wait() })
+	checkoutFlow(t, shop)
+}
+
+// eventSource forwards q's messages to the shop's /events until ctx ends.
+func eventSource(ctx context.Context, t *testing.T, client *sqs.Client, q ebtest.Queue, shop *shoptest.Shop) {
+	for ctx.Err() == nil {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: &q.URL, MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		})
+		if err != nil || len(out.Messages) == 0 {
+			continue
+		}
+		records := make([]sqsRecord, len(out.Messages))
+		for i, m := range out.Messages {
+			records[i] = sqsRecord{MessageID: *m.MessageId, ReceiptHandle: *m.ReceiptHandle, Body: *m.Body,
+				EventSource: "aws:sqs", EventSourceARN: q.ARN}
+		}
+		body, _ := json.Marshal(map[string]any{"Records": records})
+		r, err := shop.TryDo("POST", "/events", string(body))
+		if err != nil || r.Status != http.StatusOK {
+			continue // the whole batch comes back after the visibility timeout
+		}
+		var res batchResponse
+		if json.Unmarshal(r.Body, &res) != nil {
+			continue
+		}
+		failed := map[string]bool{}
+		for _, f := range res.BatchItemFailures {
+			failed[f.ItemIdentifier] = true
+		}
+		for _, m := range out.Messages {
+			if !failed[*m.MessageId] {
+				_, _ = client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &q.URL, ReceiptHandle: m.ReceiptHandle})
+			}
+		}
 	}
 }
