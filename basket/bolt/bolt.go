@@ -132,30 +132,18 @@ func (s *Store) List(_ context.Context, r page.Request) (page.Page[*basket.Baske
 		return page.Page[*basket.Basket]{}, err
 	}
 	var out page.Page[*basket.Basket]
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketBaskets).Cursor()
-		k, v := c.First()
-		if after := r.Cursor["userName"]; after != "" {
-			k, v = c.Seek([]byte(after))
-			if k != nil && string(k) == after {
-				k, v = c.Next()
-			}
-		}
-		for ; k != nil; k, v = c.Next() {
-			var rec record
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return err
-			}
-			if rec.Status != string(basket.StatusOpen) {
-				continue
-			}
-			if len(out.Items) == r.Limit {
-				out.Next = page.Cursor{"userName": out.Items[len(out.Items)-1].UserName}
-				return nil
-			}
-			out.Items = append(out.Items, rec.basket())
-		}
-		return nil
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		out, err = boltdb.ScanPage(tx.Bucket(bucketBaskets).Cursor(), nil, boltdb.After(nil, r.Cursor["userName"]), r.Limit,
+			func(_, v []byte) (*basket.Basket, bool, error) {
+				var rec record
+				if err := json.Unmarshal(v, &rec); err != nil {
+					return nil, false, err
+				}
+				// Tombstones of checked-out baskets are not listed.
+				return rec.basket(), rec.Status == string(basket.StatusOpen), nil
+			},
+			func(last *basket.Basket) page.Cursor { return page.Cursor{"userName": last.UserName} })
+		return err
 	})
 	return out, err
 }

@@ -183,29 +183,18 @@ func before(c *bbolt.Cursor, end []byte) ([]byte, []byte) {
 
 // List implements ordering.Store, in key order (user, then date).
 func (s *Store) List(_ context.Context, r page.Request) (page.Page[*ordering.Order], error) {
+	var after []byte
+	if r.Cursor != nil {
+		after = key(r.Cursor[ordering.CursorUser], r.Cursor[ordering.CursorDate])
+	}
 	var out page.Page[*ordering.Order]
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketOrders).Cursor()
-		k, v := c.First()
-		if r.Cursor != nil {
-			after := key(r.Cursor[ordering.CursorUser], r.Cursor[ordering.CursorDate])
-			k, v = c.Seek(after)
-			if k != nil && bytes.Equal(k, after) {
-				k, v = c.Next()
-			}
-		}
-		for ; k != nil; k, v = c.Next() {
-			if len(out.Items) == r.Limit {
-				out.Next = cursor(out.Items[len(out.Items)-1])
-				return nil
-			}
-			o, err := decode(v)
-			if err != nil {
-				return err
-			}
-			out.Items = append(out.Items, o)
-		}
-		return nil
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		out, err = boltdb.ScanPage(tx.Bucket(bucketOrders).Cursor(), nil, after, r.Limit,
+			func(_, v []byte) (*ordering.Order, bool, error) {
+				o, err := decode(v)
+				return o, err == nil, err
+			}, cursor)
+		return err
 	})
 	return out, err
 }

@@ -111,67 +111,41 @@ func (s *Store) List(_ context.Context, f product.Filter, r page.Request) (page.
 		return page.Page[*product.Product]{}, err
 	}
 	var out page.Page[*product.Product]
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
 		if f.Category == "" {
-			return listAll(tx, r, &out)
+			out, err = listAll(tx, r)
+		} else {
+			out, err = listCategory(tx, f.Category, r)
 		}
-		return listCategory(tx, f.Category, r, &out)
+		return err
 	})
 	return out, err
 }
 
-func listAll(tx *bbolt.Tx, r page.Request, out *page.Page[*product.Product]) error {
-	c := tx.Bucket(bucketProducts).Cursor()
-	k, v := c.First()
-	if after := r.Cursor["id"]; after != "" {
-		k, v = c.Seek([]byte(after))
-		if k != nil && string(k) == after {
-			k, v = c.Next()
-		}
-	}
-	for ; k != nil; k, v = c.Next() {
-		if len(out.Items) == r.Limit {
-			out.Next = page.Cursor{"id": out.Items[len(out.Items)-1].ID}
-			return nil
-		}
-		var rec record
-		if err := rec.unmarshal(v); err != nil {
-			return err
-		}
-		out.Items = append(out.Items, rec.product())
-	}
-	return nil
+func listAll(tx *bbolt.Tx, r page.Request) (page.Page[*product.Product], error) {
+	return boltdb.ScanPage(tx.Bucket(bucketProducts).Cursor(), nil, boltdb.After(nil, r.Cursor["id"]), r.Limit,
+		func(_, v []byte) (*product.Product, bool, error) {
+			var rec record
+			err := rec.unmarshal(v)
+			return rec.product(), err == nil, err
+		},
+		func(last *product.Product) page.Cursor { return page.Cursor{"id": last.ID} })
 }
 
-func listCategory(tx *bbolt.Tx, category string, r page.Request, out *page.Page[*product.Product]) error {
+func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*product.Product], error) {
 	prefix := categoryKey(category, "")
-	c := tx.Bucket(bucketByCategory).Cursor()
-	k, _ := c.Seek(prefix)
-	if after := r.Cursor["id"]; after != "" {
-		start := categoryKey(category, after)
-		k, _ = c.Seek(start)
-		if k != nil && bytes.Equal(k, start) {
-			k, _ = c.Next()
-		}
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		id := k[len(prefix):]
-		if bytes.IndexByte(id, 0) >= 0 {
-			// The key of a longer category that holds NUL, the separator
-			// ("a\x00b" under "a"): ids never hold NUL.
-			continue
-		}
-		if len(out.Items) == r.Limit {
-			out.Next = page.Cursor{"id": out.Items[len(out.Items)-1].ID, "category": category}
-			return nil
-		}
-		p, err := get(tx, string(id))
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, p)
-	}
-	return nil
+	return boltdb.ScanPage(tx.Bucket(bucketByCategory).Cursor(), prefix, boltdb.After(prefix, r.Cursor["id"]), r.Limit,
+		func(k, _ []byte) (*product.Product, bool, error) {
+			id := k[len(prefix):]
+			if bytes.IndexByte(id, 0) >= 0 {
+				// The key of a longer category that holds NUL, the separator
+				// ("a\x00b" under "a"): ids never hold NUL.
+				return nil, false, nil
+			}
+			p, err := get(tx, string(id))
+			return p, err == nil, err
+		},
+		func(last *product.Product) page.Cursor { return page.Cursor{"id": last.ID, "category": category} })
 }
 
 // Update implements product.Store. bbolt serialises writers, so the
