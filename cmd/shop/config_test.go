@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -43,3 +46,33 @@ func TestLoadConfigOnLambdaDoesNotPoll(t *testing.T) {
 		t.Fatalf("got SQSPoll %v, %v; want the explicit true", c.SQSPoll, err)
 	}
 }
+
+// TestREADMEListsEveryVariable keeps the README's configuration table and
+// the Config struct in step, defaults included.
+func TestREADMEListsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // variable → its README row
+	for _, line := range strings.Split(string(readme), "\n") {
+		if m := readmeRow.FindStringSubmatch(line); m != nil {
+			rows[m[1]] = line
+		}
+	}
+	typ := reflect.TypeFor[Config]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+		row, ok := rows[name]
+		if !ok {
+			t.Errorf("README's configuration table does not list %s", name)
+			continue
+		}
+		if def := f.Tag.Get("envDefault"); def != "" && !strings.Contains(row, "`"+def+"`") {
+			t.Errorf("README gives %s a default other than %q: %s", name, def, row)
+		}
+	}
+}
+
+var readmeRow = regexp.MustCompile("^\\| `([A-Z_]+)` \\|")
