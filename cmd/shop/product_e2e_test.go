@@ -97,6 +97,9 @@ func TestUnknownRoutesAndMethodsAreProblems(t *testing.T) {
 		{"GET", "/readyz", http.StatusOK},
 	} {
 		r := shop.Do(t, c.method, c.path, nil)
+		if r.Header.Get("X-Request-Id") == "" {
+			t.Errorf("%s %s: no X-Request-Id to quote", c.method, c.path)
+		}
 		if r.Status != c.status {
 			t.Errorf("%s %s: got %d, want %d", c.method, c.path, r.Status, c.status)
 		}

@@ -14,7 +14,8 @@ import (
 )
 
 // RequestLogger writes one line per request: method, route pattern, status,
-// bytes, duration and request id. It must run after chi's
+// bytes, duration and request id, which it also returns in the X-Request-Id
+// header. It must run after chi's
 // middleware.RequestID. Handlers log through zerolog.Ctx, which falls back to
 // zerolog.DefaultContextLogger; cmd/shop sets that once, sparing every
 // request a copy of itself carrying a logger.
@@ -23,6 +24,9 @@ func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
+			reqID := middleware.GetReqID(r.Context())
+			// Clients quote it when they report a problem; the logs carry it.
+			w.Header().Set(middleware.RequestIDHeader, reqID)
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			defer func() {
 				route := routePattern(chi.RouteContext(r.Context()))
@@ -34,7 +38,7 @@ func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
 				if status >= 500 {
 					ev = l.Warn()
 				}
-				ev.Str("request_id", middleware.GetReqID(r.Context())).Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
+				ev.Str("request_id", reqID).Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
 					Int("status", status).Int("bytes", ww.BytesWritten()).
 					Dur("duration", time.Since(start)).Msg("request")
 			}()
