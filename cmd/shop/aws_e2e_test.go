@@ -196,3 +196,16 @@ func eventSource(ctx context.Context, t *testing.T, client *sqs.Client, q ebtest
 		}
 	}
 }
+
+// TestDynamoDBStoreLocalBus runs the journey on DynamoDB tables with the
+// in-process bus: the binary as a developer points it at DynamoDB Local.
+func TestDynamoDBStoreLocalBus(t *testing.T) {
+	ddb := testenv.DynamoDBEndpoint(t)
+	suffix := uuid.NewString()[:8]
+	checkoutFlow(t, shoptest.Start(t, bin,
+		"SHOP_STORE=dynamodb", "SHOP_BUS=local", "SHOP_CREATE_TABLES=true", "SHOP_DATA_DIR="+t.TempDir(),
+		"SHOP_PRODUCT_TABLE=product-"+suffix, "SHOP_BASKET_TABLE=basket-"+suffix,
+		"SHOP_BASKET_CATALOG_TABLE=catalog-"+suffix, "SHOP_ORDER_TABLE=order-"+suffix, "SHOP_OUTBOX_TABLE=outbox-"+suffix,
+		"AWS_REGION="+testenv.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_ENDPOINT_URL="+ddb, "AWS_EC2_METADATA_DISABLED=true"))
+}
