@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,8 +27,6 @@ import (
 // as the basket table's TTL attribute.
 const ExpiresAtAttribute = "expiresAt"
 
-// lookups bounds the concurrent GetItem calls of one Products call.
-const lookups = 8
 
 // Store is the basket module's DynamoDB tables.
 type Store struct {
@@ -278,56 +275,62 @@ func (st *Store) PutProduct(ctx context.Context, p *basket.Product) (bool, error
 	return true, nil
 }
 
-// Products implements basket.Catalog with concurrent point reads (the
-// shared dynamo.API has no BatchGetItem).
+// Products implements basket.Catalog with BatchGetItem, 100 keys a call
+// (a basket holds at most 100 lines), retrying what DynamoDB leaves
+// unprocessed.
 func (st *Store) Products(ctx context.Context, ids []string) (map[string]*basket.Product, error) {
-	var (
-		mu       sync.Mutex
-		out      = make(map[string]*basket.Product, len(ids))
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan string)
-	)
-	for range min(lookups, len(ids)) {
-		wg.Go(func() {
-			for id := range next {
-				p, err := st.product(ctx, id)
-				mu.Lock()
-				switch {
-				case err != nil && firstErr == nil:
-					firstErr = err
-				case p != nil:
-					out[id] = p
-				}
-				mu.Unlock()
-			}
-		})
-	}
+	out := make(map[string]*basket.Product, len(ids))
+	var keys []map[string]types.AttributeValue
+	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		next <- id
+		// BatchGetItem refuses a request naming a key twice.
+		if dynamo.KeyFits(id) && !seen[id] {
+			seen[id] = true
+			keys = append(keys, map[string]types.AttributeValue{"productId": s(id)})
+		}
 	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	for len(keys) > 0 {
+		n := min(len(keys), batchGetMax)
+		pending := map[string]types.KeysAndAttributes{st.catalog: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
+		keys = keys[n:]
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				if err := sleep(ctx, time.Duration(attempt)*20*time.Millisecond); err != nil {
+					return nil, err
+				}
+			}
+			res, err := st.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			if err != nil {
+				return nil, dynamo.Wrap(err, "get catalog entries")
+			}
+			for _, item := range res.Responses[st.catalog] {
+				p, err := fromCatalogItem(item)
+				if err != nil {
+					return nil, err
+				}
+				out[p.ProductID] = p
+			}
+			pending = res.UnprocessedKeys
+		}
 	}
 	return out, nil
 }
 
-func (st *Store) product(ctx context.Context, id string) (*basket.Product, error) {
-	if !dynamo.KeyFits(id) {
-		return nil, nil
+// batchGetMax is BatchGetItem's limit on keys per call.
+const batchGetMax = 100
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
-	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.catalog,
-		Key: map[string]types.AttributeValue{"productId": s(id)}, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, dynamo.Wrap(err, "get catalog entry")
-	}
-	if out.Item == nil {
-		return nil, nil
-	}
+}
+
+func fromCatalogItem(item map[string]types.AttributeValue) (*basket.Product, error) {
 	var p product
-	if err := attributevalue.UnmarshalMap(out.Item, &p); err != nil {
+	if err := attributevalue.UnmarshalMap(item, &p); err != nil {
 		return nil, err
 	}
 	price, err := money.Parse(string(p.Price))
