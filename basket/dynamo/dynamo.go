@@ -27,7 +27,6 @@ import (
 // as the basket table's TTL attribute.
 const ExpiresAtAttribute = "expiresAt"
 
-
 // Store is the basket module's DynamoDB tables.
 type Store struct {
 	db      dynamo.API
