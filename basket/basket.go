@@ -163,8 +163,15 @@ type Store interface {
 	Delete(ctx context.Context, userName string) error
 	// CheckOut replaces the user's open basket by the tombstone b and stores
 	// events, atomically, only if the stored basket is still open under
-	// b.CheckoutID. Otherwise it returns errs.Conflict and writes nothing.
-	CheckOut(ctx context.Context, b *Basket, events []bus.Envelope) error
+	// b.CheckoutID. With a non-nil rec it also records rec under
+	// (b.UserName, rec.Key) in the same transaction, only if no record under
+	// that key is live at rec.Receipt.CheckedOutAt (an expired one is
+	// replaced). Otherwise it returns errs.Conflict and writes nothing.
+	CheckOut(ctx context.Context, b *Basket, rec *KeyedReceipt, events []bus.Envelope) error
+	// KeyedReceipt returns what CheckOut recorded under the user's
+	// idempotency key, expired or not (the caller judges expiry), or
+	// errs.NotFound. Records are never visible to Get, List or Delete.
+	KeyedReceipt(ctx context.Context, userName, key string) (*KeyedReceipt, error)
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
 }

@@ -27,6 +27,10 @@ type CheckoutRequest struct {
 	Address       string
 	PaymentMethod int
 	CardInfo      string
+	// IdempotencyKey, when set, names this checkout for the client: every
+	// request with the same user and key within IdempotencyTTL answers the
+	// first one's receipt, even after a new basket was created.
+	IdempotencyKey string
 }
 
 // Validate checks the request. It returns an errs.Invalid error naming
@@ -50,6 +54,7 @@ func (r *CheckoutRequest) Validate() error {
 	if c := r.CardInfo; c != "" && (len(c) < 4 || len(c) > 19 || strings.Trim(c, "0123456789") != "") {
 		bad.Add("cardInfo", "must be 4 to 19 digits")
 	}
+	ValidateIdempotencyKey(bad, r.IdempotencyKey)
 	return bad.Err()
 }
 
@@ -77,7 +82,10 @@ func receipt(b *Basket) *Receipt {
 
 // Checkout prices the user's open basket, turns it into a tombstone and
 // emits the checkout event, atomically. A retry that finds the live
-// tombstone gets the same receipt and emits nothing. Returns errs.Invalid,
+// tombstone gets the same receipt and emits nothing. With an idempotency
+// key, the receipt is also recorded under the key in the same transaction,
+// and a request whose key is recorded and live gets that receipt and writes
+// nothing, whatever the basket's state. Returns errs.Invalid,
 // errs.NotFound, or errs.Unprocessable for an empty basket or one holding
 // products the catalog does not offer.
 func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, error) {
@@ -86,10 +94,26 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, 
 	}
 	for range maxRaces {
 		b, err := s.store.Get(ctx, req.UserName)
-		if err != nil {
+		if err != nil && !errs.Is(err, errs.NotFound) {
 			return nil, err
 		}
 		now := s.now()
+		if req.IdempotencyKey != "" {
+			// Read after the basket: a tombstone that this key wrote is then
+			// always matched by its record, so a request that lost a race to
+			// its own twin answers the winner's receipt.
+			rec, err := s.store.KeyedReceipt(ctx, req.UserName, req.IdempotencyKey)
+			if err != nil && !errs.Is(err, errs.NotFound) {
+				return nil, err
+			}
+			if rec != nil && rec.Live(now) {
+				r := rec.Receipt
+				return &r, nil
+			}
+		}
+		if b == nil {
+			return nil, notFound(req.UserName)
+		}
 		if !b.Open() {
 			if now.Before(b.ExpiresAt) {
 				return receipt(b), nil
@@ -100,9 +124,14 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, 
 		if err != nil {
 			return nil, err
 		}
-		err = s.store.CheckOut(ctx, tomb, events)
+		var rec *KeyedReceipt
+		if req.IdempotencyKey != "" {
+			rec = &KeyedReceipt{Key: req.IdempotencyKey, Receipt: *receipt(tomb), ExpiresAt: now.Add(IdempotencyTTL)}
+		}
+		err = s.store.CheckOut(ctx, tomb, rec, events)
 		if errs.Is(err, errs.Conflict) {
-			// Replaced or checked out meanwhile: read it again.
+			// Replaced or checked out meanwhile, or the key was recorded by a
+			// concurrent twin: read both again.
 			continue
 		}
 		if err != nil {

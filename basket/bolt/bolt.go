@@ -3,6 +3,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -21,6 +22,10 @@ import (
 var (
 	bucketBaskets = []byte("baskets")
 	bucketCatalog = []byte("catalog")
+	// bucketKeys holds checkout receipts by userName + "\x00" + idempotency
+	// key; neither may hold a NUL, so the key is unambiguous, and a user's
+	// records share a prefix.
+	bucketKeys = []byte("checkoutKeys")
 )
 
 // Store is the basket module's bbolt file.
@@ -32,7 +37,7 @@ var _ basket.Store = (*Store)(nil)
 
 // Open opens (or creates) dir/basket.db.
 func Open(dir string) (*Store, error) {
-	db, err := boltdb.Open(dir, "basket.db", string(bucketBaskets), string(bucketCatalog), string(outbox.Bucket))
+	db, err := boltdb.Open(dir, "basket.db", string(bucketBaskets), string(bucketCatalog), string(bucketKeys), string(outbox.Bucket))
 	if err != nil {
 		return nil, err
 	}
@@ -162,10 +167,10 @@ func (s *Store) Delete(_ context.Context, userName string) error {
 	})
 }
 
-// CheckOut implements basket.Store. bbolt serialises writers, so the check
-// and the write inside one transaction cannot interleave with another
+// CheckOut implements basket.Store. bbolt serialises writers, so the checks
+// and the writes inside one transaction cannot interleave with another
 // checkout.
-func (s *Store) CheckOut(_ context.Context, b *basket.Basket, events []bus.Envelope) error {
+func (s *Store) CheckOut(_ context.Context, b *basket.Basket, rec *basket.KeyedReceipt, events []bus.Envelope) error {
 	return s.db.Batch(func(tx *bbolt.Tx) error {
 		cur, err := get(tx, b.UserName)
 		if err != nil {
@@ -174,11 +179,86 @@ func (s *Store) CheckOut(_ context.Context, b *basket.Basket, events []bus.Envel
 		if cur == nil || !cur.Open() || cur.CheckoutID != b.CheckoutID {
 			return errs.Errorf(errs.Conflict, "The basket of %s changed; retry.", b.UserName)
 		}
+		if rec != nil {
+			if err := putKeyed(tx, b.UserName, rec); err != nil {
+				return err
+			}
+		}
 		if err := put(tx, b); err != nil {
 			return err
 		}
 		return outbox.PutBolt(tx, events...)
 	})
+}
+
+// keyedRecord is the stored form of a basket.KeyedReceipt.
+type keyedRecord struct {
+	CheckoutID   string    `json:"c"`
+	CheckedOutAt time.Time `json:"co"`
+	TotalCents   int64     `json:"t"`
+	ExpiresAt    time.Time `json:"ex"`
+}
+
+func keyedKey(userName, key string) []byte { return []byte(userName + "\x00" + key) }
+
+// putKeyed records rec unless a live record holds its key. bbolt has no TTL,
+// so the user's expired records are swept here: what a user leaves behind
+// is bounded by one day of their keyed checkouts.
+func putKeyed(tx *bbolt.Tx, userName string, rec *basket.KeyedReceipt) error {
+	bk, now := tx.Bucket(bucketKeys), rec.Receipt.CheckedOutAt
+	if old, err := getKeyed(tx, userName, rec.Key); err != nil {
+		return err
+	} else if old != nil && old.Live(now) {
+		return errs.Errorf(errs.Conflict, "The idempotency key of %s is already recorded; retry.", userName)
+	}
+	prefix := keyedKey(userName, "")
+	var expired [][]byte
+	c := bk.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var r keyedRecord
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		if !now.Before(r.ExpiresAt) {
+			expired = append(expired, k)
+		}
+	}
+	for _, k := range expired {
+		if err := bk.Delete(k); err != nil {
+			return err
+		}
+	}
+	v, err := json.Marshal(keyedRecord{rec.Receipt.CheckoutID, rec.Receipt.CheckedOutAt, int64(rec.Receipt.TotalPrice), rec.ExpiresAt})
+	if err != nil {
+		return err
+	}
+	return bk.Put(keyedKey(userName, rec.Key), v)
+}
+
+// getKeyed returns the record under the user's key, or nil.
+func getKeyed(tx *bbolt.Tx, userName, key string) (*basket.KeyedReceipt, error) {
+	v := tx.Bucket(bucketKeys).Get(keyedKey(userName, key))
+	if v == nil {
+		return nil, nil
+	}
+	var r keyedRecord
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, err
+	}
+	return &basket.KeyedReceipt{Key: key, ExpiresAt: r.ExpiresAt, Receipt: basket.Receipt{CheckoutID: r.CheckoutID,
+		UserName: userName, CheckedOutAt: r.CheckedOutAt, TotalPrice: money.Amount(r.TotalCents)}}, nil
+}
+
+// KeyedReceipt implements basket.Store.
+func (s *Store) KeyedReceipt(_ context.Context, userName, key string) (rec *basket.KeyedReceipt, err error) {
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		rec, err = getKeyed(tx, userName, key)
+		return err
+	})
+	if err == nil && rec == nil {
+		err = errs.Errorf(errs.NotFound, "No checkout of %s under this idempotency key.", userName)
+	}
+	return rec, err
 }
 
 // product is the stored form of a catalog entry.

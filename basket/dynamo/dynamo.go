@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -137,7 +138,7 @@ func (st *Store) Put(ctx context.Context, b *basket.Basket) (bool, error) {
 
 // Get implements basket.Store.
 func (st *Store) Get(ctx context.Context, userName string) (*basket.Basket, error) {
-	if !dynamo.KeyFits(userName) {
+	if !dynamo.KeyFits(userName) || strings.HasPrefix(userName, keyedPrefix) {
 		return nil, errs.Errorf(errs.NotFound, "No basket for user %s.", userName)
 	}
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.baskets,
@@ -189,7 +190,7 @@ func (st *Store) List(ctx context.Context, r page.Request) (page.Page[*basket.Ba
 
 // Delete implements basket.Store.
 func (st *Store) Delete(ctx context.Context, userName string) error {
-	if !dynamo.KeyFits(userName) {
+	if !dynamo.KeyFits(userName) || strings.HasPrefix(userName, keyedPrefix) {
 		return errs.Errorf(errs.NotFound, "No open basket for user %s.", userName)
 	}
 	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
@@ -204,9 +205,10 @@ func (st *Store) Delete(ctx context.Context, userName string) error {
 	return dynamo.Wrap(err, "delete basket")
 }
 
-// CheckOut implements basket.Store: the conditional tombstone put and the
-// outbox items commit in one transaction.
-func (st *Store) CheckOut(ctx context.Context, b *basket.Basket, events []bus.Envelope) error {
+// CheckOut implements basket.Store: the conditional tombstone put, the
+// conditional put of the idempotency record (if any) and the outbox items
+// commit in one transaction.
+func (st *Store) CheckOut(ctx context.Context, b *basket.Basket, rec *basket.KeyedReceipt, events []bus.Envelope) error {
 	av, err := toItem(b)
 	if err != nil {
 		return err
@@ -221,8 +223,16 @@ func (st *Store) CheckOut(ctx context.Context, b *basket.Basket, events []bus.En
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":open": open, ":cid": s(b.CheckoutID)},
 	}}
+	writes := []types.TransactWriteItem{change}
+	if rec != nil {
+		w, err := st.keyedPut(b.UserName, rec)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, w)
+	}
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-		TransactItems: append([]types.TransactWriteItem{change}, items...),
+		TransactItems: append(writes, items...),
 	})
 	if dynamo.ConditionFailed(err) || transactionConflict(err) {
 		return errs.Errorf(errs.Conflict, "The basket of %s changed; retry.", b.UserName)

@@ -212,6 +212,12 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 		}
 		req.PaymentMethod = n
 	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	req.IdempotencyKey = key
 	rc, err := h.svc.Checkout(r.Context(), req)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -220,4 +226,20 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", "/order/"+rc.UserName)
 	httpx.JSON(w, http.StatusAccepted, receiptJSON{CheckoutID: rc.CheckoutID, UserName: rc.UserName,
 		OrderDate: rc.CheckedOutAt.UTC().Format(OrderDateLayout), TotalPrice: rc.TotalPrice, Status: "Accepted"})
+}
+
+// idempotencyKey returns the request's Idempotency-Key header, "" when it
+// has none. A header that is present must hold exactly one non-empty key;
+// the service checks the key's characters.
+func idempotencyKey(r *http.Request) (string, error) {
+	vs := r.Header.Values(basket.IdempotencyKeyField)
+	switch {
+	case len(vs) == 0:
+		return "", nil
+	case len(vs) > 1:
+		return "", errs.Fields{basket.IdempotencyKeyField: "must be sent once"}.Err()
+	case vs[0] == "":
+		return "", errs.Fields{basket.IdempotencyKeyField: "must be 1 to 255 visible ASCII characters"}.Err()
+	}
+	return vs[0], nil
 }

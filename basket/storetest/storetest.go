@@ -48,6 +48,9 @@ func Run(t *testing.T, newBackend Factory) {
 		"KeysNoBasketCanHave":       testOddKeys,
 		"ForeignCursorsAreInvalid":  testForeignCursors,
 	}
+	for name, fn := range keyedCases {
+		cases[name] = fn
+	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -157,7 +160,7 @@ func testList(t *testing.T, be Backend) {
 	for i := range 7 {
 		b := MustPut(t, be.Store, fmt.Sprintf("user%02d", i), basket.Item{ProductID: "p", Quantity: 1})
 		if i%3 == 0 {
-			if err := be.Store.CheckOut(ctx, tombstone(b, 0), []bus.Envelope{event(t, b)}); err != nil {
+			if err := be.Store.CheckOut(ctx, tombstone(b, 0), nil, []bus.Envelope{event(t, b)}); err != nil {
 				t.Fatal(err)
 			}
 			continue
@@ -205,7 +208,7 @@ func testDelete(t *testing.T, be Backend) {
 	wantCode(t, be.Store.Delete(ctx, "a"), errs.NotFound)
 
 	b := MustPut(t, be.Store, "b")
-	if err := be.Store.CheckOut(ctx, tombstone(b, 0), []bus.Envelope{event(t, b)}); err != nil {
+	if err := be.Store.CheckOut(ctx, tombstone(b, 0), nil, []bus.Envelope{event(t, b)}); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, be.Store.Delete(ctx, "b"), errs.NotFound)
@@ -262,7 +265,7 @@ func testCheckOutAtomic(t *testing.T, be Backend) {
 	ctx := context.Background()
 	b := MustPut(t, be.Store, "swn", basket.Item{ProductID: "p", Quantity: 2})
 	tomb, e := tombstone(b, 1234), event(t, b)
-	if err := be.Store.CheckOut(ctx, tomb, []bus.Envelope{e}); err != nil {
+	if err := be.Store.CheckOut(ctx, tomb, nil, []bus.Envelope{e}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := be.Store.Get(ctx, "swn")
@@ -277,7 +280,7 @@ func testCheckOutAtomic(t *testing.T, be Backend) {
 	if len(pending) != 1 || pending[0].ID != e.ID || !json.Valid(pending[0].Detail) {
 		t.Fatalf("outbox = %+v, want the one event %s", pending, e.ID)
 	}
-	wantCode(t, be.Store.CheckOut(ctx, tomb, []bus.Envelope{event(t, b)}), errs.Conflict)
+	wantCode(t, be.Store.CheckOut(ctx, tomb, nil, []bus.Envelope{event(t, b)}), errs.Conflict)
 	if n := len(MustPending(t, be.Outbox)); n != 1 {
 		t.Fatalf("outbox holds %d events after a second CheckOut, want 1", n)
 	}
@@ -287,8 +290,8 @@ func testCheckOutStale(t *testing.T, be Backend) {
 	ctx := context.Background()
 	b := MustPut(t, be.Store, "swn", basket.Item{ProductID: "p", Quantity: 1})
 	MustPut(t, be.Store, "swn", basket.Item{ProductID: "q", Quantity: 1}) // new checkout id
-	wantCode(t, be.Store.CheckOut(ctx, tombstone(b, 0), []bus.Envelope{event(t, b)}), errs.Conflict)
-	wantCode(t, be.Store.CheckOut(ctx, tombstone(&basket.Basket{UserName: "none", CheckoutID: "x"}, 0), nil), errs.Conflict)
+	wantCode(t, be.Store.CheckOut(ctx, tombstone(b, 0), nil, []bus.Envelope{event(t, b)}), errs.Conflict)
+	wantCode(t, be.Store.CheckOut(ctx, tombstone(&basket.Basket{UserName: "none", CheckoutID: "x"}, 0), nil, nil), errs.Conflict)
 	if n := len(MustPending(t, be.Outbox)); n != 0 {
 		t.Fatalf("outbox holds %d events after failed checkouts, want 0", n)
 	}
@@ -297,7 +300,7 @@ func testCheckOutStale(t *testing.T, be Backend) {
 func testPutReplacesTombstone(t *testing.T, be Backend) {
 	ctx := context.Background()
 	b := MustPut(t, be.Store, "swn", basket.Item{ProductID: "p", Quantity: 1})
-	if err := be.Store.CheckOut(ctx, tombstone(b, 0), []bus.Envelope{event(t, b)}); err != nil {
+	if err := be.Store.CheckOut(ctx, tombstone(b, 0), nil, []bus.Envelope{event(t, b)}); err != nil {
 		t.Fatal(err)
 	}
 	nb := *b
@@ -319,7 +322,7 @@ func testConcurrentCheckOuts(t *testing.T, be Backend) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			results[i] = be.Store.CheckOut(context.Background(), tombstone(b, 0), []bus.Envelope{event(t, b)})
+			results[i] = be.Store.CheckOut(context.Background(), tombstone(b, 0), nil, []bus.Envelope{event(t, b)})
 		})
 	}
 	wg.Wait()
