@@ -206,8 +206,7 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 	if len(in.PaymentMethod) > 0 && string(in.PaymentMethod) != "null" {
 		n, err := strconv.Atoi(string(in.PaymentMethod))
 		if err != nil {
-			httpx.Error(w, r, &errs.Error{Code: errs.Invalid, Message: "Validation failed.",
-				Fields: map[string]string{"paymentMethod": "must be an integer"}})
+			httpx.Error(w, r, errs.Fields{"paymentMethod": "must be an integer"}.Err())
 			return
 		}
 		req.PaymentMethod = n

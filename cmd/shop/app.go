@@ -153,7 +153,9 @@ func (m *Main) goBackground(ctx context.Context, fn func(context.Context)) {
 func (m *Main) flushOutboxes(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r)
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// Reads write no events, and neither do the bus handlers behind the
+		// pass-through path.
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.URL.Path == m.cfg.LambdaPassThroughPath {
 			return
 		}
 		for _, rl := range m.relays {

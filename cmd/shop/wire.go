@@ -96,8 +96,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	}
 	r.Mount("/order", orderinghttp.NewHandler(orders).Routes())
 
-	// Handlers log through zerolog.Ctx, so their context carries the logger.
-	if err := b.Start(m.log.WithContext(bgCtx)); err != nil {
+	if err := b.Start(bgCtx); err != nil {
 		return fmt.Errorf("start bus: %w", err)
 	}
 	for _, rl := range m.relays {

@@ -57,16 +57,14 @@ func decodeError(err error) error {
 		return errs.Errorf(errs.Invalid, "Malformed JSON: the body ends too early.")
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return errs.Errorf(errs.Invalid, "The body must be a JSON %s.", "object")
+			return errs.Errorf(errs.Invalid, "The body must be a JSON object.")
 		}
-		return &errs.Error{Code: errs.Invalid, Message: "Validation failed.",
-			Fields: map[string]string{typ.Field: "must be a " + jsonKind(typ.Type.Kind().String())}}
+		return errs.Fields{typ.Field: "must be a " + jsonKind(typ.Type.Kind().String())}.Err()
 	case errors.As(err, &invalid):
 		return err
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &errs.Error{Code: errs.Invalid, Message: "Validation failed.",
-			Fields: map[string]string{name: "is not a known field"}}
+		return errs.Fields{name: "is not a known field"}.Err()
 	default:
 		return errs.Errorf(errs.Invalid, "Malformed JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
 	}
