@@ -27,6 +27,11 @@ import (
 // could POST there could forge events.
 const PassThroughPath = "/events"
 
+// publicPaths are the HTTP API paths anyone may GET without a token: the
+// catalog and the probes. On Lambda every other route, and every other
+// method on these, needs a token from the user pool.
+var publicPaths = []string{"/product", "/product/{id}", "/healthz", "/readyz"}
+
 // sqsBatchSize is the number of messages per Lambda invocation; partial
 // failures are reported per message, so a larger batch costs no redelivery.
 const sqsBatchSize = 10
@@ -132,10 +137,30 @@ func (s *ShopStack) addLambda(props *ShopStackProps) {
 	}
 
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Server"), fn, nil)
+	// API Gateway checks the token before invoking the function, so an
+	// anonymous call to a private route costs no invocation. For access
+	// tokens, which carry no aud, it matches the audience against client_id.
+	jwt := awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("UserPoolAuthorizer"), jsii.String(s.Issuer),
+		&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{
+			JwtAudience: &[]*string{s.UserPoolClient.UserPoolClientId()},
+		})
 	api := awsapigatewayv2.NewHttpApi(s.Stack, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		Description:        jsii.String("shop HTTP API: every route goes to the function"),
 		DefaultIntegration: integration,
+		// Applies to $default and to every route added without an
+		// authorizer of its own, so a forgotten route is closed, not open.
+		DefaultAuthorizer: jwt,
 	})
+	// Only GET: API Gateway matches the method too, so HEAD, OPTIONS, PUT or
+	// DELETE on these paths fall to $default and need a token.
+	for _, path := range publicPaths {
+		api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
+			Integration: integration,
+			Authorizer:  awsapigatewayv2.NewHttpNoneAuthorizer(),
+		})
+	}
 	// The adapter forwards HTTP requests to their own path, so a public
 	// request to /events would reach the SQS handler. IAM auth with no
 	// principal granted execute-api:Invoke closes it.

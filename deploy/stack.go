@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
@@ -110,6 +112,14 @@ type ShopStack struct {
 	BasketQueue awssqs.Queue
 	// DeliveryDLQ keeps events the rules could not deliver to their queue.
 	DeliveryDLQ awssqs.Queue
+	// UserPool holds the shop's users; its access tokens authenticate calls.
+	UserPool awscognito.UserPool
+	// UserPoolClient is the public app client users sign in through.
+	UserPoolClient awscognito.UserPoolClient
+	// AdminGroup's members may change the catalog.
+	AdminGroup awscognito.UserPoolGroup
+	// Issuer is the pool's OIDC issuer URL, the iss claim of its tokens.
+	Issuer string
 	// Environment is what the server container is started with.
 	Environment map[string]string
 }
@@ -194,7 +204,10 @@ func NewShopStack(scope constructs.Construct, id string, props *ShopStackProps) 
 		Targets: &[]awsevents.IRuleTarget{target(s.BasketQueue)},
 	})
 
+	s.addIdentity()
+
 	s.Environment = s.serverEnvironment(busName)
+	maps.Copy(s.Environment, s.authEnvironment())
 	switch compute {
 	case ComputeFargate:
 		s.addFargate(props)

@@ -302,17 +302,127 @@ func TestFunction(t *testing.T) {
 
 func TestHTTPAPI(t *testing.T) {
 	s := MustSynth(t, deploy.ComputeLambda)
-	routes := map[string]any{}
-	for _, r := range resources(s, "AWS::ApiGatewayV2::Route") {
-		routes[r["RouteKey"].(string)] = r["AuthorizationType"]
+	authorizers := resources(s, "AWS::ApiGatewayV2::Authorizer")
+	if len(authorizers) != 1 {
+		t.Fatalf("authorizers: got %d, want 1", len(authorizers))
 	}
-	// Everything reaches the function, except the adapter's pass-through
-	// path, which only IAM-signed callers (none are granted) may use.
-	want := map[string]any{"$default": "NONE", "ANY /events": "AWS_IAM", "ANY /events/{proxy+}": "AWS_IAM"}
+	var jwtID string
+	for id, a := range authorizers {
+		jwtID = id
+		for name, want := range map[string]any{
+			"AuthorizerType": "JWT",
+			"IdentitySource": []any{"$request.header.Authorization"},
+			// API Gateway matches access tokens' client_id against Audience.
+			"JwtConfiguration": map[string]any{
+				"Issuer":   wantIssuer(t, s),
+				"Audience": []any{ref(t, s, s.stack.UserPoolClient.UserPoolClientId())},
+			},
+		} {
+			if got := a[name]; !reflect.DeepEqual(got, want) {
+				t.Errorf("authorizer %s: got %v, want %v", name, got, want)
+			}
+		}
+	}
+
+	type auth struct{ Type, Authorizer string }
+	routes := map[string]auth{}
+	for _, r := range resources(s, "AWS::ApiGatewayV2::Route") {
+		a := auth{Type: r["AuthorizationType"].(string)}
+		if id, ok := r["AuthorizerId"].(map[string]any); ok {
+			a.Authorizer, _ = id["Ref"].(string)
+		}
+		routes[r["RouteKey"].(string)] = a
+	}
+	public, token, iam := auth{"NONE", ""}, auth{"JWT", jwtID}, auth{"AWS_IAM", ""}
+	want := map[string]auth{
+		// Reading the catalog and the probes needs no token, for GET only.
+		"GET /product":      public,
+		"GET /product/{id}": public,
+		"GET /healthz":      public,
+		"GET /readyz":       public,
+		// Everything else, other methods on the paths above included, falls
+		// to $default: API Gateway rejects it without a valid token before
+		// the function runs.
+		"$default": token,
+		// The adapter's pass-through path, which only IAM-signed callers
+		// (none are granted) may use.
+		"ANY /events":          iam,
+		"ANY /events/{proxy+}": iam,
+	}
 	if !reflect.DeepEqual(routes, want) {
 		t.Errorf("routes: got %v, want %v", routes, want)
 	}
 	mustCDK(t, func() { s.template.HasOutput(jsii.String("ApiUrl"), map[string]any{}) })
+}
+
+func TestIdentity(t *testing.T) {
+	for _, compute := range []deploy.Compute{deploy.ComputeLambda, deploy.ComputeFargate} {
+		t.Run(string(compute), func(t *testing.T) {
+			s := MustSynth(t, compute)
+			pool := ref(t, s, s.stack.UserPool.UserPoolId())
+			client := ref(t, s, s.stack.UserPoolClient.UserPoolClientId())
+
+			t.Run("UserPool", func(t *testing.T) {
+				mustCDK(t, func() {
+					s.template.ResourceCountIs(jsii.String("AWS::Cognito::UserPool"), jsii.Number(1))
+					s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), map[string]any{
+						"UsernameAttributes":    []any{"email"},
+						"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true},
+					})
+				})
+			})
+			t.Run("Client", func(t *testing.T) {
+				clients := resources(s, "AWS::Cognito::UserPoolClient")
+				if len(clients) != 1 {
+					t.Fatalf("clients: got %d, want 1", len(clients))
+				}
+				got := clients[client["Ref"].(string)]
+				if got == nil {
+					t.Fatalf("client %v not in the template", client)
+				}
+				if !reflect.DeepEqual(got["UserPoolId"], any(pool)) {
+					t.Errorf("UserPoolId: got %v, want %v", got["UserPoolId"], pool)
+				}
+				flows := map[any]bool{}
+				for _, f := range got["ExplicitAuthFlows"].([]any) {
+					flows[f] = true
+				}
+				for _, f := range []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"} {
+					if !flows[f] {
+						t.Errorf("ExplicitAuthFlows: got %v, want %s among them", got["ExplicitAuthFlows"], f)
+					}
+				}
+				// A CLI or browser client cannot keep a secret.
+				if got["GenerateSecret"] == true {
+					t.Error("GenerateSecret: got true, want a public client")
+				}
+			})
+			t.Run("AdminGroup", func(t *testing.T) {
+				mustCDK(t, func() {
+					s.template.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolGroup"), map[string]any{
+						"GroupName":  "admin",
+						"UserPoolId": pool,
+					})
+				})
+			})
+			t.Run("Outputs", func(t *testing.T) {
+				mustCDK(t, func() {
+					s.template.HasOutput(jsii.String("UserPoolId"), map[string]any{"Value": pool})
+					s.template.HasOutput(jsii.String("UserPoolClientId"), map[string]any{"Value": client})
+				})
+			})
+		})
+	}
+}
+
+// wantIssuer is the iss claim of the stack's user pool tokens, as the
+// template builds it from the region and the pool's id.
+func wantIssuer(tb testing.TB, s *synth) map[string]any {
+	tb.Helper()
+	return map[string]any{"Fn::Join": []any{"", []any{
+		"https://cognito-idp.", map[string]any{"Ref": "AWS::Region"},
+		".amazonaws.com/", ref(tb, s, s.stack.UserPool.UserPoolId()),
+	}}}
 }
 
 func TestFargate(t *testing.T) {
@@ -367,9 +477,9 @@ func TestFargate(t *testing.T) {
 }
 
 // checkEnvironment asserts that the server's environment uses only names the
-// binary (or, for AWS_LWA_*, the Lambda Web Adapter) reads, that every table
-// and queue the binary can be pointed at is set to the stack's own, and that
-// fixed holds.
+// binary (or, for AWS_LWA_*, the Lambda Web Adapter) reads, that it verifies
+// tokens from the stack's user pool, that every table and queue the binary
+// can be pointed at is set to the stack's own, and that fixed holds.
 func checkEnvironment(t *testing.T, s *synth, vars map[string]any, fixed map[string]string) {
 	t.Helper()
 	read := binaryEnvNames(t)
@@ -381,6 +491,18 @@ func checkEnvironment(t *testing.T, s *synth, vars map[string]any, fixed map[str
 	for name, want := range fixed {
 		if got := vars[name]; got != want {
 			t.Errorf("%s: got %v, want %q", name, got, want)
+		}
+	}
+	// Both compute modes check the pool's tokens themselves; on Fargate
+	// nothing in front of the server does.
+	for name, want := range map[string]any{
+		"SHOP_AUTH":             "oidc",
+		"SHOP_AUTH_ISSUER":      wantIssuer(t, s),
+		"SHOP_AUTH_CLIENT_IDS":  ref(t, s, s.stack.UserPoolClient.UserPoolClientId()),
+		"SHOP_AUTH_ADMIN_GROUP": "admin",
+	} {
+		if got := vars[name]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %v, want %v", name, got, want)
 		}
 	}
 	st := s.stack
@@ -417,6 +539,8 @@ var configMDNames = []string{
 	"SHOP_CREATE_TABLES", "SHOP_EVENT_BUS_NAME", "SHOP_CHECKOUT_SOURCE", "SHOP_CHECKOUT_DETAIL_TYPE",
 	"SHOP_PRODUCT_SOURCE", "SHOP_ORDER_QUEUE_URL", "SHOP_BASKET_QUEUE_URL", "SHOP_SQS_POLL",
 	"AWS_LWA_PASS_THROUGH_PATH", "SHOP_ADMIN_ADDR",
+	"SHOP_AUTH", "SHOP_AUTH_ISSUER", "SHOP_AUTH_CLIENT_IDS", "SHOP_AUTH_JWKS_URL",
+	"SHOP_AUTH_USER_CLAIM", "SHOP_AUTH_GROUPS_CLAIM", "SHOP_AUTH_ADMIN_GROUP",
 }
 
 var envTag = regexp.MustCompile(`\benv:"([^",]+)`)
