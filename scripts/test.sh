@@ -6,10 +6,12 @@
 #   scripts/test.sh -run TestX -v            # flags only: ./... is appended
 #
 # It installs the emulators pinned in tools/emulators (npm ci), starts DynamoDB
-# Local and the fauxqs SQS emulator on free 127.0.0.1 ports, exports
-# SHOP_TEST_DYNAMODB_ENDPOINT and SHOP_TEST_SQS_ENDPOINT for
-# platform/testenv, and always stops what it started. Emulator logs go to a
-# temporary directory that is printed (and kept) when anything fails.
+# Local, the fauxqs SQS emulator and the cognito-local Cognito emulator on free
+# 127.0.0.1 ports, exports SHOP_TEST_DYNAMODB_ENDPOINT, SHOP_TEST_SQS_ENDPOINT
+# and SHOP_TEST_COGNITO_ENDPOINT for platform/testenv, and always stops what it
+# started. Emulator logs, and cognito-local's state (.cognito/), go to a
+# temporary directory that is removed on success and printed (and kept) when
+# anything fails.
 #
 # Arguments are passed to `go test`. An argument that starts with "." or with
 # the module path is taken as a package pattern; if there is none, ./... is
@@ -22,6 +24,7 @@ cd "$ROOT"
 
 EMU_DIR="$ROOT/tools/emulators"
 DDB_DIR="$EMU_DIR/node_modules/amplify-dynamodb-simulator/emulator"
+COGNITO_START="$EMU_DIR/node_modules/cognito-local/lib/bin/start.js"
 MODULE="github.com/serverless-shop/shop"
 READY_TIMEOUT="${SHOP_TEST_READY_TIMEOUT:-90}" # seconds per emulator; a JVM on a busy 2-core box is slow
 
@@ -84,6 +87,7 @@ install_emulators() {
 }
 install_emulators
 [[ -f $DDB_DIR/DynamoDBLocal.jar ]] || die "$DDB_DIR/DynamoDBLocal.jar missing after npm ci"
+[[ -f $COGNITO_START ]] || die "$COGNITO_START missing after npm ci"
 
 # --- emulators: start -------------------------------------------------------
 
@@ -128,7 +132,7 @@ wait_ready() {
 	done
 }
 
-read -r DDB_PORT SQS_PORT <<<"$(free_ports 2)"
+read -r DDB_PORT SQS_PORT COGNITO_PORT <<<"$(free_ports 3)"
 
 # DynamoDB Local has no host flag and listens on every interface, so it is
 # started through a small launcher that pins its connector to 127.0.0.1.
@@ -149,15 +153,34 @@ FAUXQS_PORT="$SQS_PORT" node "$EMU_DIR/fauxqs-loopback.mjs" >"$LOG_DIR/sqs.log" 
 PIDS+=($!)
 SQS_PID=$!
 
+# cognito-local binds HOST and puts http://HOST:PORT/<pool id> in each token's
+# iss, so HOST must be the address the tests call. It keeps its state in
+# .cognito/ under its working directory: a fresh one in LOG_DIR per run. With
+# no config file there it has no Lambda triggers and no KMS sender, its only
+# outbound calls; its AWS SDK v2 is told not to look for the EC2 metadata
+# address nor to print its end-of-support notice.
+log "starting cognito-local on 127.0.0.1:$COGNITO_PORT"
+mkdir "$LOG_DIR/cognito"
+(
+	cd "$LOG_DIR/cognito"
+	HOST=127.0.0.1 PORT="$COGNITO_PORT" \
+		AWS_EC2_METADATA_DISABLED=true AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1 \
+		exec node "$COGNITO_START"
+) >"$LOG_DIR/cognito.log" 2>&1 &
+PIDS+=($!)
+COGNITO_PID=$!
+
 wait_ready sqs "$SQS_PID" "$SQS_PORT"
+wait_ready cognito "$COGNITO_PID" "$COGNITO_PORT"
 wait_ready dynamodb "$DDB_PID" "$DDB_PORT"
 
 export SHOP_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
 export SHOP_TEST_SQS_ENDPOINT="http://127.0.0.1:$SQS_PORT"
+export SHOP_TEST_COGNITO_ENDPOINT="http://127.0.0.1:$COGNITO_PORT"
 # Static credentials are used everywhere; make sure no SDK default chain ever
 # reaches for the EC2 metadata address.
 export AWS_EC2_METADATA_DISABLED=true
-log "SHOP_TEST_DYNAMODB_ENDPOINT=$SHOP_TEST_DYNAMODB_ENDPOINT SHOP_TEST_SQS_ENDPOINT=$SHOP_TEST_SQS_ENDPOINT"
+log "SHOP_TEST_DYNAMODB_ENDPOINT=$SHOP_TEST_DYNAMODB_ENDPOINT SHOP_TEST_SQS_ENDPOINT=$SHOP_TEST_SQS_ENDPOINT SHOP_TEST_COGNITO_ENDPOINT=$SHOP_TEST_COGNITO_ENDPOINT"
 
 # --- checks and tests --------------------------------------------------------
 

@@ -1,5 +1,6 @@
 // Package testenv connects integration tests to the local AWS emulators that
-// scripts/test.sh starts (DynamoDB Local and the fauxqs SQS emulator).
+// scripts/test.sh starts (DynamoDB Local, the fauxqs SQS emulator and the
+// cognito-local Cognito user pool emulator).
 //
 // Outside CI a test whose emulator is not configured is skipped with a reason,
 // so `go test ./...` stays usable on a machine without Java or Node. In CI
@@ -29,6 +30,8 @@ const (
 	DynamoDBEndpointEnv = "SHOP_TEST_DYNAMODB_ENDPOINT"
 	// SQSEndpointEnv names the variable holding the SQS emulator URL.
 	SQSEndpointEnv = "SHOP_TEST_SQS_ENDPOINT"
+	// CognitoEndpointEnv names the variable holding the cognito-local URL.
+	CognitoEndpointEnv = "SHOP_TEST_COGNITO_ENDPOINT"
 )
 
 // Region is the AWS region every emulator-backed client uses.
@@ -46,6 +49,13 @@ func DynamoDBEndpoint(tb testing.TB) string {
 func SQSEndpoint(tb testing.TB) string {
 	tb.Helper()
 	return endpoint(tb, SQSEndpointEnv, "the SQS emulator")
+}
+
+// CognitoEndpoint returns the cognito-local endpoint, or skips the test
+// (fails it when CI=true) if SHOP_TEST_COGNITO_ENDPOINT is unset.
+func CognitoEndpoint(tb testing.TB) string {
+	tb.Helper()
+	return endpoint(tb, CognitoEndpointEnv, "the cognito-local emulator")
 }
 
 func endpoint(tb testing.TB, env, what string) string {
