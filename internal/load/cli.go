@@ -38,7 +38,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&c.VerifyTimeout, "verify-timeout", 30*time.Second, "how long after the run to wait for orders")
 	fs.IntVar(&c.PID, "pid", 0, "sample VmRSS of this process every second")
 	fs.StringVar(&c.ServerBin, "server-bin", "", "start this shop binary on a free loopback port (overrides -url, samples its RSS)")
-	fs.StringVar(&c.DataDir, "data-dir", "", "SHOP_DATA_DIR for -server-bin (default: a temporary directory)")
+	fs.StringVar(&c.DataDir, "data-dir", "", "the shop's SHOP_DATA_DIR, whose dev key signs the requests' bearer tokens: with -url the running shop's\n(required unless only reading an -existing catalog); with -server-bin the one it is started with (default: a temporary directory)")
 	fs.Var(&env, "server-env", "KEY=VALUE added to -server-bin's environment (repeatable)")
 	out := fs.String("out", "", "write the results as JSON to this file")
 	chart := fs.String("chart", "", "write an SVG chart to this file")

@@ -59,6 +59,7 @@ type target struct {
 	base   string
 	client *http.Client
 	rec    *Recorder
+	tokens *tokens // nil when the run sends no request as anyone
 }
 
 // reply is a finished exchange; Err is set when the status was not the one
@@ -69,13 +70,22 @@ type reply struct {
 	Err    error
 }
 
-// do sends one request of route, due at sched, expecting one of want, and
-// records it. body, if not nil, is marshalled to JSON.
-func (t *target) do(ctx context.Context, route string, sched time.Time, method, path string, body any, want ...int) reply {
-	r := t.send(ctx, method, path, body)
+// do sends one request of route as as (see anonymous), due at sched,
+// expecting one of want, and records it. body, if not nil, is marshalled to
+// JSON.
+func (t *target) do(ctx context.Context, as, route string, sched time.Time, method, path string, body any, want ...int) reply {
+	authz, minted, err := t.tokens.authorization(as)
+	// Signing a user's first token is the harness's work, not the server's.
+	sched = sched.Add(minted)
+	r := reply{Err: err}
+	if err == nil {
+		r = t.exchange(ctx, authz, method, path, body)
+	}
 	end := time.Now()
 	kind, detail := "", ""
 	switch {
+	case err != nil:
+		kind, detail = "token", err.Error()
 	case r.Err != nil:
 		kind, detail = "transport", r.Err.Error()
 	case !wanted(r.Status, want):
@@ -99,8 +109,18 @@ func wanted(status int, want []int) bool {
 	return false
 }
 
-// send performs one exchange without recording it.
-func (t *target) send(ctx context.Context, method, path string, body any) reply {
+// send performs one exchange as as without recording it.
+func (t *target) send(ctx context.Context, as, method, path string, body any) reply {
+	authz, _, err := t.tokens.authorization(as)
+	if err != nil {
+		return reply{Err: err}
+	}
+	return t.exchange(ctx, authz, method, path, body)
+}
+
+// exchange performs one exchange with the Authorization header authz, if
+// not "".
+func (t *target) exchange(ctx context.Context, authz, method, path string, body any) reply {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -115,6 +135,9 @@ func (t *target) send(ctx context.Context, method, path string, body any) reply 
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
 	}
 	res, err := t.client.Do(req)
 	if err != nil {

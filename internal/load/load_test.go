@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/serverless-shop/shop/internal/load"
 	"github.com/serverless-shop/shop/internal/shoptest"
+	"github.com/serverless-shop/shop/platform/auth"
 )
 
 func TestHistogramQuantiles(t *testing.T) {
@@ -76,12 +78,13 @@ func TestMixAgainstTheBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shop := shoptest.Start(t, bin, "SHOP_DATA_DIR="+filepath.Join(dir, "data"))
+	dataDir := filepath.Join(dir, "data")
+	shop := shoptest.Start(t, bin, "SHOP_DATA_DIR="+dataDir)
 	out := filepath.Join(dir, "results.json")
 	var stdout, stderr bytes.Buffer
 	// 200 iterations at 100/s: a checkout is one iteration in twenty, so
 	// the chance of a run without one is 0.95^200, about 1 in 30,000.
-	code := load.Main(context.Background(), []string{"-url", shop.URL, "-rate", "100", "-n", "200", "-duration", "10s",
+	code := load.Main(context.Background(), []string{"-url", shop.URL, "-data-dir", dataDir, "-rate", "100", "-n", "200", "-duration", "10s",
 		"-c", "4", "-seed-products", "40", "-seed-c", "4", "-users", "20", "-out", out, "-chart", filepath.Join(dir, "chart.svg")},
 		&stdout, &stderr)
 	if code != 0 {
@@ -119,5 +122,25 @@ func TestRefusesNonLoopback(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := load.Main(context.Background(), []string{"-url", "http://192.0.2.1:8080", "-n", "1"}, &stdout, &stderr); code != 2 {
 		t.Errorf("exit code %d, want 2; stderr %s", code, &stderr)
+	}
+}
+
+func TestNeedsTheShopsKey(t *testing.T) {
+	// Nothing listens on port 1: both runs must stop before any request.
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"NoDataDir":    {[]string{"-scenario", "mix"}, "pass -data-dir"},
+		"NoKeyInDir":   {[]string{"-scenario", "checkout", "-data-dir", t.TempDir()}, "holds no " + auth.DevKeyFile},
+		"SeedingNeeds": {[]string{"-scenario", "get-product"}, "pass -data-dir"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := load.Main(context.Background(), append([]string{"-url", "http://127.0.0.1:1", "-n", "1"}, tc.args...), &stdout, &stderr)
+			if code != 2 || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("exit code %d, stderr %q; want 2 and %q", code, &stderr, tc.want)
+			}
+		})
 	}
 }

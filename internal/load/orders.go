@@ -76,7 +76,7 @@ func (tr *tracker) poll(p *pending) {
 	path := "/order/" + url.PathEscape(p.user) + "?orderDate=" + url.QueryEscape(p.orderDate)
 	wait := time.Millisecond
 	for tr.pollCtx.Err() == nil && time.Now().Before(tr.deadline()) {
-		r := tr.t.do(tr.pollCtx, pollRoute, time.Now(), "GET", path, nil, http.StatusOK, http.StatusNotFound)
+		r := tr.t.do(tr.pollCtx, p.user, pollRoute, time.Now(), "GET", path, nil, http.StatusOK, http.StatusNotFound)
 		if r.Err == nil && r.Status == http.StatusOK {
 			var o struct {
 				OrderID string `json:"orderId"`
@@ -174,7 +174,7 @@ func (tr *tracker) check(ctx context.Context, p *pending) (string, string) {
 	if p.receipt != p.want {
 		return fmt.Sprintf("checkout %s: receipt total %s, want %s", p.checkoutID, p.receipt, p.want), "total"
 	}
-	r := tr.t.send(ctx, "GET", "/order/"+url.PathEscape(p.user), nil)
+	r := tr.t.send(ctx, p.user, "GET", "/order/"+url.PathEscape(p.user), nil)
 	var l struct {
 		Items []struct {
 			OrderID    string       `json:"orderId"`

@@ -48,8 +48,12 @@ type Config struct {
 	VerifyTimeout time.Duration // how long to wait for orders after the run
 	PID           int           // sample this process's VmRSS
 	ServerBin     string        // start this shop binary (and stop it after)
-	DataDir       string        // its SHOP_DATA_DIR; a temporary one if empty
-	ServerEnv     []string      // extra environment for it
+	// DataDir is the shop's SHOP_DATA_DIR, whose dev key signs the tokens
+	// the run sends: with ServerBin the one it is started with (a temporary
+	// one if empty), else the running shop's (required unless the run only
+	// reads an existing catalog).
+	DataDir   string
+	ServerEnv []string // extra environment for ServerBin
 }
 
 // Validate checks the bounds.
@@ -74,8 +78,14 @@ func (c *Config) Validate() error {
 	case c.Scenario == "startup" && c.ServerBin == "":
 		return errors.New("scenario startup needs -server-bin")
 	}
-	if c.ServerBin == "" {
-		return CheckLoopback(c.URL)
+	if c.ServerBin != "" {
+		return nil
+	}
+	if err := CheckLoopback(c.URL); err != nil {
+		return err
+	}
+	if c.DataDir == "" && c.signsIn() {
+		return fmt.Errorf("scenario %s sends requests as the admin and as users: pass -data-dir with the running shop's SHOP_DATA_DIR, whose dev key signs their tokens (or start the shop with -server-bin)", c.Scenario)
 	}
 	return nil
 }
@@ -147,13 +157,17 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 	}
 
+	tok, err := loadTokens(c)
+	if err != nil {
+		return nil, err
+	}
+
 	// Pollers of pending orders share the pool; leave them some room.
 	client := NewClient(max(c.Workers, c.SeedWorkers)+32, c.Timeout)
-	t := &target{base: c.URL, client: client, rec: NewRecorder(time.Now())}
+	t := &target{base: c.URL, client: client, rec: NewRecorder(time.Now()), tokens: tok}
 	sh := &shop{t: t, runID: runID(), users: c.Users}
 
 	var seedRes SeedResult
-	var err error
 	if c.Existing {
 		seedRes, err = sh.existing(ctx, c.SeedProducts)
 	} else {

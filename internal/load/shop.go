@@ -89,7 +89,7 @@ func (s *shop) seed(ctx context.Context, n, workers int, deadline time.Duration)
 					return
 				}
 				in, price := newProductInput(rnd, i)
-				r := s.t.do(ctx, "seed POST /product", time.Now(), "POST", "/product", in, http.StatusCreated)
+				r := s.t.do(ctx, asAdmin, "seed POST /product", time.Now(), "POST", "/product", in, http.StatusCreated)
 				var p struct{ ID string }
 				if r.Err == nil {
 					r.Err = json.Unmarshal(r.Body, &p)
@@ -137,12 +137,12 @@ func (s *shop) awaitPriced(ctx context.Context, timeout time.Duration) error {
 		in.Items = append(in.Items, basketItem{ProductID: p.ID, Quantity: 1})
 		want += p.Price
 	}
-	if r := s.t.send(ctx, "POST", "/basket", in); r.Err != nil || (r.Status != 200 && r.Status != 201) {
+	if r := s.t.send(ctx, user, "POST", "/basket", in); r.Err != nil || (r.Status != 200 && r.Status != 201) {
 		return fmt.Errorf("POST /basket: %d %s %v (is the basket module wired?)", r.Status, truncate(r.Body, 200), r.Err)
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		r := s.t.send(ctx, "GET", "/basket/"+user, nil)
+		r := s.t.send(ctx, user, "GET", "/basket/"+user, nil)
 		var b struct {
 			TotalPrice money.Amount `json:"totalPrice"`
 			Items      []struct {
@@ -150,7 +150,7 @@ func (s *shop) awaitPriced(ctx context.Context, timeout time.Duration) error {
 			} `json:"items"`
 		}
 		if r.Err == nil && r.Status == 200 && json.Unmarshal(r.Body, &b) == nil && b.TotalPrice == want {
-			s.t.send(ctx, "DELETE", "/basket/"+user, nil)
+			s.t.send(ctx, user, "DELETE", "/basket/"+user, nil)
 			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
@@ -179,26 +179,28 @@ func (s *shop) browser(rnd *rand.Rand) string {
 }
 
 func (s *shop) getProduct(ctx context.Context, rnd *rand.Rand, sched time.Time) {
-	s.t.do(ctx, "GET /product/{id}", sched, "GET", "/product/"+s.randomProduct(rnd).ID, nil, http.StatusOK)
+	s.t.do(ctx, anonymous, "GET /product/{id}", sched, "GET", "/product/"+s.randomProduct(rnd).ID, nil, http.StatusOK)
 }
 
 func (s *shop) listProducts(ctx context.Context, rnd *rand.Rand, sched time.Time) {
-	s.t.do(ctx, "GET /product?category", sched, "GET", fmt.Sprintf("/product?category=load-%d&limit=20", rnd.IntN(categories)), nil, http.StatusOK)
+	s.t.do(ctx, anonymous, "GET /product?category", sched, "GET", fmt.Sprintf("/product?category=load-%d&limit=20", rnd.IntN(categories)), nil, http.StatusOK)
 }
 
 func (s *shop) createProduct(ctx context.Context, rnd *rand.Rand, sched time.Time) {
 	in, _ := newProductInput(rnd, s.seq.Add(1))
-	s.t.do(ctx, "POST /product", sched, "POST", "/product", in, http.StatusCreated)
+	s.t.do(ctx, asAdmin, "POST /product", sched, "POST", "/product", in, http.StatusCreated)
 }
 
 func (s *shop) putBasket(ctx context.Context, rnd *rand.Rand, sched time.Time) {
-	in, _ := s.fill(rnd, s.browser(rnd))
-	s.t.do(ctx, "POST /basket", sched, "POST", "/basket", in, http.StatusOK, http.StatusCreated)
+	user := s.browser(rnd)
+	in, _ := s.fill(rnd, user)
+	s.t.do(ctx, user, "POST /basket", sched, "POST", "/basket", in, http.StatusOK, http.StatusCreated)
 }
 
 func (s *shop) getBasket(ctx context.Context, rnd *rand.Rand, sched time.Time) {
 	// A browser who has not filled a basket yet rightly gets 404.
-	s.t.do(ctx, "GET /basket/{user}", sched, "GET", "/basket/"+s.browser(rnd), nil, http.StatusOK, http.StatusNotFound)
+	user := s.browser(rnd)
+	s.t.do(ctx, user, "GET /basket/{user}", sched, "GET", "/basket/"+user, nil, http.StatusOK, http.StatusNotFound)
 }
 
 func (s *shop) getOrders(ctx context.Context, rnd *rand.Rand, sched time.Time) {
@@ -206,7 +208,7 @@ func (s *shop) getOrders(ctx context.Context, rnd *rand.Rand, sched time.Time) {
 	if user == "" {
 		user = s.browser(rnd)
 	}
-	s.t.do(ctx, "GET /order/{user}", sched, "GET", "/order/"+user, nil, http.StatusOK)
+	s.t.do(ctx, user, "GET /order/{user}", sched, "GET", "/order/"+user, nil, http.StatusOK)
 }
 
 // checkout fills a new user's basket and checks it out; the tracker then
@@ -214,10 +216,10 @@ func (s *shop) getOrders(ctx context.Context, rnd *rand.Rand, sched time.Time) {
 func (s *shop) checkout(ctx context.Context, rnd *rand.Rand, sched time.Time) {
 	user := fmt.Sprintf("%s-c%d", s.runID, s.seq.Add(1))
 	in, total := s.fill(rnd, user)
-	if r := s.t.do(ctx, "POST /basket", sched, "POST", "/basket", in, http.StatusCreated); r.Err != nil {
+	if r := s.t.do(ctx, user, "POST /basket", sched, "POST", "/basket", in, http.StatusCreated); r.Err != nil {
 		return
 	}
-	r := s.t.do(ctx, "POST /basket/checkout", time.Now(), "POST", "/basket/checkout", checkoutInput(user), http.StatusAccepted)
+	r := s.t.do(ctx, user, "POST /basket/checkout", time.Now(), "POST", "/basket/checkout", checkoutInput(user), http.StatusAccepted)
 	accepted := time.Now()
 	if r.Err != nil {
 		return
@@ -289,7 +291,7 @@ func (s *shop) existing(ctx context.Context, n int) (SeedResult, error) {
 		if cursor != "" {
 			path += "&cursor=" + url.QueryEscape(cursor)
 		}
-		r := s.t.send(ctx, "GET", path, nil)
+		r := s.t.send(ctx, anonymous, "GET", path, nil)
 		var pg struct {
 			Items []struct {
 				ID    string       `json:"id"`
