@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/serverless-shop/shop/basket"
+	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/money"
@@ -22,21 +23,29 @@ const OrderDateLayout = "2006-01-02T15:04:05.000000000Z"
 
 // Handler serves /basket.
 type Handler struct {
-	svc *basket.Service
+	svc   *basket.Service
+	guard *auth.Guard
 }
 
-// NewHandler returns the basket's HTTP handler.
-func NewHandler(svc *basket.Service) *Handler { return &Handler{svc: svc} }
+// NewHandler returns the basket's HTTP handler; guard admits the signed-in
+// callers.
+func NewHandler(svc *basket.Service, guard *auth.Guard) *Handler {
+	return &Handler{svc: svc, guard: guard}
+}
 
-// Routes returns the routes to mount at /basket. The static checkout route
-// is registered first; chi prefers static segments over parameters anyway.
+// Routes returns the routes to mount at /basket, for signed-in callers
+// only; nothing here may be cached. A caller fills and checks out their own
+// basket; the admin group may also read, list and delete everyone's. The
+// static checkout route is registered first; chi prefers static segments
+// over parameters anyway.
 func (h *Handler) Routes() chi.Router {
 	r := chi.NewRouter()
-	r.Post("/checkout", h.checkout)
-	r.Post("/", h.put)
-	r.Get("/", h.list)
-	r.Get("/{userName}", h.get)
-	r.Delete("/{userName}", h.delete)
+	r.Use(httpx.NoStore)
+	r.With(h.guard.SignedIn).Post("/checkout", h.checkout)
+	r.With(h.guard.SignedIn).Post("/", h.put)
+	r.With(h.guard.Admin).Get("/", h.list)
+	r.With(h.guard.SignedIn).Get("/{userName}", h.get)
+	r.With(h.guard.SignedIn).Delete("/{userName}", h.delete)
 	return r
 }
 
@@ -106,7 +115,12 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	b := basket.Basket{UserName: in.UserName, Items: make([]basket.Item, len(in.Items))}
+	userName, err := owner(r, in.UserName)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	b := basket.Basket{UserName: userName, Items: make([]basket.Item, len(in.Items))}
 	for i, it := range in.Items {
 		b.Items[i] = basket.Item{ProductID: it.ProductID, Quantity: it.Quantity, Color: it.Color}
 	}
@@ -151,6 +165,11 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	c, _ := auth.FromContext(r.Context())
+	if err := c.MayAccess(userName); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
 	v, err := h.svc.Get(r.Context(), userName)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -162,6 +181,11 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 	userName, err := httpx.PathParam(r, "userName")
 	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	c, _ := auth.FromContext(r.Context())
+	if err := c.MayAccess(userName); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -201,7 +225,12 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	req := basket.CheckoutRequest{UserName: in.UserName, FirstName: in.FirstName, LastName: in.LastName,
+	userName, err := owner(r, in.UserName)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	req := basket.CheckoutRequest{UserName: userName, FirstName: in.FirstName, LastName: in.LastName,
 		Email: in.Email, Address: in.Address, CardInfo: in.CardInfo}
 	if len(in.PaymentMethod) > 0 && string(in.PaymentMethod) != "null" {
 		n, err := strconv.Atoi(string(in.PaymentMethod))
@@ -225,6 +254,13 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", "/order/"+rc.UserName)
 	httpx.JSON(w, http.StatusAccepted, receiptJSON{CheckoutID: rc.CheckoutID, UserName: rc.UserName,
 		OrderDate: rc.CheckedOutAt.UTC().Format(OrderDateLayout), TotalPrice: rc.TotalPrice, Status: "Accepted"})
+}
+
+// owner returns the user a basket or checkout is for: the signed-in
+// caller, whom the body may name but not replace.
+func owner(r *http.Request, bodyUserName string) (string, error) {
+	c, _ := auth.FromContext(r.Context())
+	return c.Owner(bodyUserName)
 }
 
 // idempotencyKey returns the request's Idempotency-Key header, "" when it

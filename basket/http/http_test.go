@@ -18,6 +18,7 @@ import (
 	"github.com/serverless-shop/shop/basket"
 	basketbolt "github.com/serverless-shop/shop/basket/bolt"
 	baskethttp "github.com/serverless-shop/shop/basket/http"
+	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/outbox"
@@ -43,7 +44,7 @@ func MustServer(tb testing.TB) *env {
 	r := chi.NewRouter()
 	r.NotFound(httpx.NotFound)
 	r.MethodNotAllowed(httpx.MethodNotAllowed)
-	r.Mount("/basket", baskethttp.NewHandler(svc).Routes())
+	r.Mount("/basket", baskethttp.NewHandler(svc, auth.OpenGuard()).Routes())
 	srv := httptest.NewServer(r)
 	tb.Cleanup(srv.Close)
 	return &env{srv: srv, svc: svc, ob: outbox.NewBoltStore(s.DB()), dir: dir}

@@ -62,7 +62,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.bgCancel = cancel
 
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, httpx.RequestLogger(m.log), httpx.Recoverer, middleware.CleanPath)
+	r.Use(httpx.RequestLogger(m.log), httpx.Recoverer, middleware.CleanPath)
 	if m.cfg.Bus == "aws" && !m.cfg.SQSPoll {
 		r.Use(m.flushOutboxes)
 	}

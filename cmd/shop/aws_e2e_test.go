@@ -39,6 +39,7 @@ func awsEnv(t *testing.T) (env []string, orderQueue, basketQueue ebtest.Queue) {
 	suffix := uuid.NewString()[:8]
 	env = []string{
 		"SHOP_STORE=dynamodb", "SHOP_BUS=aws", "SHOP_CREATE_TABLES=true", "SHOP_DATA_DIR=" + t.TempDir(),
+		"SHOP_AUTH=dev", // tokens minted by the test, as in production they come from Cognito
 		"SHOP_PRODUCT_TABLE=product-" + suffix, "SHOP_BASKET_TABLE=basket-" + suffix,
 		"SHOP_BASKET_CATALOG_TABLE=catalog-" + suffix, "SHOP_ORDER_TABLE=order-" + suffix,
 		"SHOP_OUTBOX_TABLE=outbox-" + suffix,
@@ -97,7 +98,7 @@ func TestLambdaEventsReportOnlyTheBadRecord(t *testing.T) {
 	}
 
 	// The good record reached the basket's price list: a basket prices it.
-	shop.Must(t, http.StatusCreated, "POST", "/basket", `{"userName":"lambda","items":[{"productId":"p-1","quantity":2}]}`)
+	shop.As(t, "lambda").Must(t, http.StatusCreated, "POST", "/basket", `{"userName":"lambda","items":[{"productId":"p-1","quantity":2}]}`)
 	awaitTotal(t, shop, "lambda", "1900.8")
 
 	// A body that is not an SQS event fails the invoke rather than losing messages.
@@ -203,7 +204,7 @@ func TestDynamoDBStoreLocalBus(t *testing.T) {
 	ddb := testenv.DynamoDBEndpoint(t)
 	suffix := uuid.NewString()[:8]
 	checkoutFlow(t, shoptest.Start(t, bin,
-		"SHOP_STORE=dynamodb", "SHOP_BUS=local", "SHOP_CREATE_TABLES=true", "SHOP_DATA_DIR="+t.TempDir(),
+		"SHOP_STORE=dynamodb", "SHOP_BUS=local", "SHOP_CREATE_TABLES=true", "SHOP_DATA_DIR="+t.TempDir(), "SHOP_AUTH=dev",
 		"SHOP_PRODUCT_TABLE=product-"+suffix, "SHOP_BASKET_TABLE=basket-"+suffix,
 		"SHOP_BASKET_CATALOG_TABLE=catalog-"+suffix, "SHOP_ORDER_TABLE=order-"+suffix, "SHOP_OUTBOX_TABLE=outbox-"+suffix,
 		"AWS_REGION="+testenv.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",

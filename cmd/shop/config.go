@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 
@@ -37,6 +38,29 @@ type Config struct {
 	SQSPoll               bool   `env:"SHOP_SQS_POLL" envDefault:"true"`
 	LambdaPassThroughPath string `env:"AWS_LWA_PASS_THROUGH_PATH" envDefault:"/events"`
 	AdminAddr             string `env:"SHOP_ADMIN_ADDR"`
+
+	// Auth is dev, oidc or none; LoadConfig resolves "" to dev on the
+	// embedded store and local bus, to oidc on AWS.
+	Auth            string   `env:"SHOP_AUTH"`
+	AuthIssuer      string   `env:"SHOP_AUTH_ISSUER"`
+	AuthClientIDs   []string `env:"SHOP_AUTH_CLIENT_IDS"`
+	AuthJWKSURL     string   `env:"SHOP_AUTH_JWKS_URL"`
+	AuthUserClaim   string   `env:"SHOP_AUTH_USER_CLAIM" envDefault:"username"`
+	AuthGroupsClaim string   `env:"SHOP_AUTH_GROUPS_CLAIM" envDefault:"cognito:groups"`
+	AuthAdminGroup  string   `env:"SHOP_AUTH_ADMIN_GROUP" envDefault:"admin"`
+}
+
+// onAWS reports whether the process uses AWS services, where the API must
+// not be left open by default.
+func (c Config) onAWS() bool { return c.Store == "dynamodb" || c.Bus == "aws" }
+
+// JWKSURL is where the issuer's signing keys are: SHOP_AUTH_JWKS_URL, or
+// the issuer's /.well-known/jwks.json as Cognito serves it.
+func (c Config) JWKSURL() string {
+	if c.AuthJWKSURL != "" {
+		return c.AuthJWKSURL
+	}
+	return strings.TrimSuffix(c.AuthIssuer, "/") + "/.well-known/jwks.json"
 }
 
 // LoadConfig parses and validates the configuration from environ
@@ -57,6 +81,13 @@ func LoadConfig(environ []string) (Config, error) {
 	if _, set := vars["SHOP_SQS_POLL"]; !set && vars["AWS_LAMBDA_FUNCTION_NAME"] != "" {
 		c.SQSPoll = false
 	}
+	if c.Auth == "" {
+		c.Auth = "dev"
+		if c.onAWS() {
+			c.Auth = "oidc"
+		}
+	}
+	c.AuthClientIDs = nonEmpty(c.AuthClientIDs)
 	return c, c.Validate()
 }
 
@@ -86,12 +117,51 @@ func (c Config) Validate() error {
 		oneOf("SHOP_STORE", c.Store, "embedded", "dynamodb"),
 		oneOf("SHOP_BUS", c.Bus, "local", "aws"),
 		oneOf("SHOP_LOG_FORMAT", c.LogFormat, "json", "console"),
+		oneOf("SHOP_AUTH", c.Auth, "dev", "oidc", "none"),
+		c.validateAuth(),
 	} {
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (c Config) validateAuth() error {
+	for name, v := range map[string]string{"SHOP_AUTH_USER_CLAIM": c.AuthUserClaim,
+		"SHOP_AUTH_GROUPS_CLAIM": c.AuthGroupsClaim, "SHOP_AUTH_ADMIN_GROUP": c.AuthAdminGroup} {
+		if v == "" {
+			return fmt.Errorf("invalid %s: must not be empty", name)
+		}
+	}
+	if c.Auth != "oidc" {
+		return nil
+	}
+	const open = " (or set SHOP_AUTH=none to leave the API open)"
+	if c.AuthIssuer == "" {
+		return errors.New("SHOP_AUTH_ISSUER is required with SHOP_AUTH=oidc, the default on AWS" + open)
+	}
+	if u, err := url.Parse(c.AuthIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("invalid SHOP_AUTH_ISSUER %q: must be an http(s) URL", c.AuthIssuer)
+	}
+	if len(c.AuthClientIDs) == 0 {
+		return errors.New("SHOP_AUTH_CLIENT_IDS is required with SHOP_AUTH=oidc: the app clients whose tokens are accepted" + open)
+	}
+	if u, err := url.Parse(c.JWKSURL()); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("invalid SHOP_AUTH_JWKS_URL %q: must be an http(s) URL", c.AuthJWKSURL)
+	}
+	return nil
+}
+
+// nonEmpty drops blank entries of a comma-separated list.
+func nonEmpty(vs []string) []string {
+	out := vs[:0]
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func envName(field string) string {

@@ -22,7 +22,7 @@ func TestCheckoutsSurviveSIGKILL(t *testing.T) {
 	shop := shoptest.Start(t, bin, "SHOP_DATA_DIR="+dir)
 	phone := mustProduct(t, shop, "IPhone X", "950.40")
 	for i := range users {
-		shop.Must(t, http.StatusCreated, "POST", "/basket",
+		shop.As(t, fmt.Sprint("u", i)).Must(t, http.StatusCreated, "POST", "/basket",
 			fmt.Sprintf(`{"userName":"u%d","items":[{"productId":%q,"quantity":%d}]}`, i, phone, i%3+1))
 	}
 	for i := range users {
@@ -40,7 +40,7 @@ func TestCheckoutsSurviveSIGKILL(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			user := fmt.Sprint("u", i)
-			r, err := shop.TryDo("POST", "/basket/checkout", checkoutRequest(user))
+			r, err := shop.As(t, user).TryDo("POST", "/basket/checkout", checkoutRequest(user))
 			if err != nil || r.Status != http.StatusAccepted {
 				return // the kill cut it off: it may or may not have committed
 			}
@@ -62,7 +62,7 @@ func TestCheckoutsSurviveSIGKILL(t *testing.T) {
 	shop = shoptest.Start(t, bin, "SHOP_DATA_DIR="+dir)
 	for i := range users {
 		user := fmt.Sprint("u", i)
-		basketGone := func() bool { return shop.Do(t, "GET", "/basket/"+user, nil).Status == http.StatusNotFound }
+		basketGone := func() bool { return shop.As(t, user).Do(t, "GET", "/basket/"+user, nil).Status == http.StatusNotFound }
 		id, ok := accepted[user]
 		if !ok && !basketGone() {
 			// Never committed: the basket is intact and has no order.

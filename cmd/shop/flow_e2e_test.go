@@ -49,15 +49,16 @@ type orderBody struct {
 func mustProduct(t *testing.T, shop *shoptest.Shop, name, price string) string {
 	t.Helper()
 	var p productBody
-	shop.Must(t, http.StatusCreated, "POST", "/product",
+	shop.AsAdmin(t).Must(t, http.StatusCreated, "POST", "/product",
 		fmt.Sprintf(`{"name":%q,"price":%s,"category":"Phone"}`, name, price)).Decode(t, &p)
 	return p.ID
 }
 
-// awaitTotal waits until the basket's total, priced from the basket's read
-// model of the catalog, is want.
+// awaitTotal waits until user's basket's total, priced from the basket's
+// read model of the catalog, is want.
 func awaitTotal(t *testing.T, shop *shoptest.Shop, user, want string) {
 	t.Helper()
+	shop = shop.As(t, user)
 	var b basketBody
 	shoptest.Eventually(t, 30*time.Second, func() bool {
 		r := shop.Do(t, "GET", "/basket/"+user, nil)
@@ -73,7 +74,7 @@ func decodes(r shoptest.Response, v any) bool {
 func userOrders(t *testing.T, shop *shoptest.Shop, user string) []orderBody {
 	t.Helper()
 	var l list[orderBody]
-	shop.Must(t, http.StatusOK, "GET", "/order/"+user, nil).Decode(t, &l)
+	shop.As(t, user).Must(t, http.StatusOK, "GET", "/order/"+user, nil).Decode(t, &l)
 	return l.Items
 }
 
@@ -92,22 +93,23 @@ func checkoutFlow(t *testing.T, shop *shoptest.Shop) {
 	t.Helper()
 	phone := mustProduct(t, shop, "IPhone X", "950.40")
 	cable := mustProduct(t, shop, "Cable", "10")
+	admin, swn := shop.AsAdmin(t), shop.As(t, "swn")
 
-	shop.Must(t, http.StatusCreated, "POST", "/basket", fmt.Sprintf(
+	swn.Must(t, http.StatusCreated, "POST", "/basket", fmt.Sprintf(
 		`{"userName":"swn","items":[{"productId":%q,"quantity":2,"color":"Black","price":1,"productName":"cheap?"},{"productId":%q,"quantity":3,"color":"White","price":0,"productName":"x"}]}`,
 		phone, cable))
 	awaitTotal(t, shop, "swn", "1930.8") // 2 × 950.40 + 3 × 10.00, not the client's prices
 
-	shop.Must(t, http.StatusOK, "PUT", "/product/"+phone, `{"price":899.99}`)
+	admin.Must(t, http.StatusOK, "PUT", "/product/"+phone, `{"price":899.99}`)
 	awaitTotal(t, shop, "swn", "1829.98") // 2 × 899.99 + 3 × 10.00
 
 	var co checkoutBody
-	shop.Must(t, http.StatusAccepted, "POST", "/basket/checkout", checkoutRequest("swn")).Decode(t, &co)
+	swn.Must(t, http.StatusAccepted, "POST", "/basket/checkout", checkoutRequest("swn")).Decode(t, &co)
 	if co.CheckoutID == "" {
 		t.Fatal("checkout answered no checkoutId")
 	}
 	var again checkoutBody
-	shop.Must(t, http.StatusAccepted, "POST", "/basket/checkout", checkoutRequest("swn")).Decode(t, &again)
+	swn.Must(t, http.StatusAccepted, "POST", "/basket/checkout", checkoutRequest("swn")).Decode(t, &again)
 	if again.CheckoutID != co.CheckoutID {
 		t.Errorf("retried checkout got %s, want the same checkoutId %s", again.CheckoutID, co.CheckoutID)
 	}
@@ -127,29 +129,30 @@ func checkoutFlow(t *testing.T, shop *shoptest.Shop) {
 	if o.CardLast4 != "3322" {
 		t.Errorf("cardLast4 = %q, want 3322", o.CardLast4)
 	}
-	shop.Must(t, http.StatusNotFound, "GET", "/basket/swn", nil)
+	swn.Must(t, http.StatusNotFound, "GET", "/basket/swn", nil)
 
 	var one orderBody
-	shop.Must(t, http.StatusOK, "GET", "/order/swn?orderDate="+url.QueryEscape(o.OrderDate), nil).Decode(t, &one)
+	swn.Must(t, http.StatusOK, "GET", "/order/swn?orderDate="+url.QueryEscape(o.OrderDate), nil).Decode(t, &one)
 	if one.OrderID != o.OrderID {
 		t.Errorf("order by date: got %s, want %s", one.OrderID, o.OrderID)
 	}
-	shop.Must(t, http.StatusNotFound, "GET", "/order/swn?orderDate="+url.QueryEscape("2001-01-01T00:00:00Z"), nil)
+	swn.Must(t, http.StatusNotFound, "GET", "/order/swn?orderDate="+url.QueryEscape("2001-01-01T00:00:00Z"), nil)
 }
 
 func TestCheckoutRejections(t *testing.T) {
 	shop := shoptest.Start(t, bin, "SHOP_DATA_DIR="+t.TempDir())
 	gone := mustProduct(t, shop, "Gone", "5")
-	shop.Must(t, http.StatusBadRequest, "POST", "/basket/checkout", `{"firstName":"Ada"}`)
-	shop.Must(t, http.StatusNotFound, "POST", "/basket/checkout", checkoutRequest("nobody"))
+	nobody, empty, late := shop.As(t, "nobody"), shop.As(t, "empty"), shop.As(t, "late")
+	nobody.Must(t, http.StatusBadRequest, "POST", "/basket/checkout", `{"firstName":"Ada","paymentMethod":"card"}`)
+	nobody.Must(t, http.StatusNotFound, "POST", "/basket/checkout", checkoutRequest("nobody"))
 
-	shop.Must(t, http.StatusCreated, "POST", "/basket", `{"userName":"empty","items":[]}`)
-	shop.Must(t, http.StatusUnprocessableEntity, "POST", "/basket/checkout", checkoutRequest("empty"))
+	empty.Must(t, http.StatusCreated, "POST", "/basket", `{"userName":"empty","items":[]}`)
+	empty.Must(t, http.StatusUnprocessableEntity, "POST", "/basket/checkout", checkoutRequest("empty"))
 
-	shop.Must(t, http.StatusCreated, "POST", "/basket", fmt.Sprintf(`{"userName":"late","items":[{"productId":%q,"quantity":1}]}`, gone))
+	late.Must(t, http.StatusCreated, "POST", "/basket", fmt.Sprintf(`{"userName":"late","items":[{"productId":%q,"quantity":1}]}`, gone))
 	awaitTotal(t, shop, "late", "5")
-	shop.Must(t, http.StatusNoContent, "DELETE", "/product/"+gone, nil)
+	shop.AsAdmin(t).Must(t, http.StatusNoContent, "DELETE", "/product/"+gone, nil)
 	awaitTotal(t, shop, "late", "0") // the deleted line is unavailable and priced at nothing
-	shop.Must(t, http.StatusUnprocessableEntity, "POST", "/basket/checkout", checkoutRequest("late"))
-	shop.Must(t, http.StatusOK, "GET", "/basket/late", nil)
+	late.Must(t, http.StatusUnprocessableEntity, "POST", "/basket/checkout", checkoutRequest("late"))
+	late.Must(t, http.StatusOK, "GET", "/basket/late", nil)
 }

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -12,6 +14,19 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		if os.Args[1] != "token" {
+			fmt.Fprintf(os.Stderr, "shop: unknown command %q\nusage: shop            serve the API\n       shop token ...  print a dev access token (shop token -h)\n", os.Args[1])
+			os.Exit(2)
+		}
+		if err := runToken(os.Args[2:], os.Environ(), os.Stdout, os.Stderr); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(os.Stderr, "shop token: "+err.Error())
+			}
+			os.Exit(2)
+		}
+		return
+	}
 	cfg, err := LoadConfig(os.Environ())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "shop: "+err.Error())

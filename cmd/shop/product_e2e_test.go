@@ -30,19 +30,20 @@ type list[T any] struct {
 func TestProductRoutesSurviveSIGKILL(t *testing.T) {
 	dir := t.TempDir()
 	shop := shoptest.Start(t, bin, "SHOP_DATA_DIR="+dir)
+	admin := shop.AsAdmin(t)
 
 	var created productBody
-	r := shop.Must(t, http.StatusCreated, "POST", "/product",
+	r := admin.Must(t, http.StatusCreated, "POST", "/product",
 		`{"name":"IPhone X","description":"This phone is the company's biggest change","imageFile":"product-1.png","price":950.40,"category":"Phone"}`)
 	r.Decode(t, &created)
 	if r.Header.Get("Location") != "/product/"+created.ID {
 		t.Errorf("Location = %q", r.Header.Get("Location"))
 	}
 	shop.Must(t, http.StatusOK, "GET", "/product/"+created.ID, nil)
-	shop.Must(t, http.StatusOK, "PUT", "/product/"+created.ID, `{"price": 899.99}`)
+	admin.Must(t, http.StatusOK, "PUT", "/product/"+created.ID, `{"price": 899.99}`)
 	doomed := productBody{}
-	shop.Must(t, http.StatusCreated, "POST", "/product", `{"name":"Doomed","price":1}`).Decode(t, &doomed)
-	shop.Must(t, http.StatusNoContent, "DELETE", "/product/"+doomed.ID, nil)
+	admin.Must(t, http.StatusCreated, "POST", "/product", `{"name":"Doomed","price":1}`).Decode(t, &doomed)
+	admin.Must(t, http.StatusNoContent, "DELETE", "/product/"+doomed.ID, nil)
 
 	// Many concurrent acknowledged writes, then SIGKILL with no warning.
 	var (
@@ -55,7 +56,7 @@ func TestProductRoutesSurviveSIGKILL(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var p productBody
-			res := shop.Do(t, "POST", "/product", fmt.Sprintf(`{"name":"p%d","price":%d.25,"category":"Bulk"}`, i, i))
+			res := admin.Do(t, "POST", "/product", fmt.Sprintf(`{"name":"p%d","price":%d.25,"category":"Bulk"}`, i, i))
 			if res.Status == http.StatusCreated {
 				res.Decode(t, &p)
 				mu.Lock()

@@ -24,6 +24,7 @@ import (
 	"github.com/serverless-shop/shop/platform/bus/awsbus"
 	"github.com/serverless-shop/shop/platform/bus/localbus"
 	"github.com/serverless-shop/shop/platform/dynamo"
+	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/outbox"
 	"github.com/serverless-shop/shop/product"
 	productbolt "github.com/serverless-shop/shop/product/bolt"
@@ -62,21 +63,26 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 		}
 	}
 
+	guard, err := m.openGuard()
+	if err != nil {
+		return err
+	}
 	b, err := m.openBus(ctx)
 	if err != nil {
 		return err
 	}
-	if ab, ok := b.(*awsbus.Bus); ok {
-		// SQS batches from the Lambda Web Adapter. Nothing on the router
-		// compresses responses: the adapter must get plain JSON back.
-		r.Method(http.MethodPost, m.cfg.LambdaPassThroughPath, ab.SQSEventHandler())
+	if ab, ok := b.(*awsbus.Bus); ok && !m.cfg.SQSPoll {
+		// SQS batches from the Lambda Web Adapter, only where it delivers
+		// them. Nothing on the router compresses responses: the adapter must
+		// get plain JSON back.
+		r.Method(http.MethodPost, m.cfg.LambdaPassThroughPath, exactPath(m.cfg.LambdaPassThroughPath, ab.SQSEventHandler()))
 	}
 
 	products, err := m.openProducts(db, b)
 	if err != nil {
 		return err
 	}
-	r.Mount("/product", producthttp.NewHandler(products).Routes())
+	r.Mount("/product", producthttp.NewHandler(products, guard).Routes())
 
 	baskets, err := m.openBaskets(db, b)
 	if err != nil {
@@ -85,7 +91,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	if err := b.Subscribe("basket", basket.ProductEventTypes, baskets.HandleProductEvent); err != nil {
 		return err
 	}
-	r.Mount("/basket", baskethttp.NewHandler(baskets).Routes())
+	r.Mount("/basket", baskethttp.NewHandler(baskets, guard).Routes())
 
 	orders, err := m.openOrdering(db)
 	if err != nil {
@@ -94,7 +100,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	if err := b.Subscribe("ordering", []string{m.cfg.CheckoutDetailType}, orders.HandleCheckout); err != nil {
 		return err
 	}
-	r.Mount("/order", orderinghttp.NewHandler(orders).Routes())
+	r.Mount("/order", orderinghttp.NewHandler(orders, guard).Routes())
 
 	if err := b.Start(bgCtx); err != nil {
 		return fmt.Errorf("start bus: %w", err)
@@ -104,6 +110,19 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	}
 	lb, _ := b.(*localbus.Bus)
 	return m.startAdmin(lb)
+}
+
+// exactPath serves only requests for exactly path, as sent: the router
+// cleans paths before matching (so //events, /./events, /x/../events and
+// /events/ all route here), and no such variant may reach h.
+func exactPath(path string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.EscapedPath() != path {
+			httpx.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (m *Main) openBus(ctx context.Context) (eventBus, error) {

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/serverless-shop/shop/platform/auth"
 )
 
 // Build compiles ./cmd/shop once into dir and returns the binary's path.
@@ -40,19 +42,34 @@ type Shop struct {
 	log      *bytes.Buffer
 	mu       *sync.Mutex
 	done     chan struct{}
+	// dataDir is the process's SHOP_DATA_DIR, where its dev key is.
+	dataDir string
+	// token is sent as the bearer token of every request, when set.
+	token string
 }
 
 // Start runs bin on a free loopback port with the given extra environment
-// and waits until /readyz answers 200.
+// and waits until /readyz answers 200. Without SHOP_DATA_DIR in env, the
+// process gets a temporary one.
 func Start(tb testing.TB, bin string, env ...string) *Shop {
 	tb.Helper()
+	dataDir := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "SHOP_DATA_DIR="); ok {
+			dataDir = v
+		}
+	}
+	if dataDir == "" {
+		dataDir = tb.TempDir()
+		env = append(env, "SHOP_DATA_DIR="+dataDir)
+	}
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), append([]string{"PORT=0", "SHOP_HOST=127.0.0.1", "SHOP_LOG_LEVEL=info"}, env...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &Shop{cmd: cmd, log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
+	s := &Shop{cmd: cmd, log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{}), dataDir: dataDir}
 	cmd.Stderr = writerFunc(func(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.log.Write(p) })
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -177,6 +194,7 @@ func (s *Shop) Do(tb testing.TB, method, path string, body any) Response {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	s.authorize(req)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatalf("%s %s: %v", method, path, err)
@@ -216,6 +234,7 @@ func (s *Shop) TryDo(method, path, body string) (Response, error) {
 		return Response{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	s.authorize(req)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return Response{}, err
@@ -223,4 +242,57 @@ func (s *Shop) TryDo(method, path, body string) (Response, error) {
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	return Response{Status: res.StatusCode, Header: res.Header, Body: b}, err
+}
+
+// WithToken returns a view of the shop whose requests carry token as their
+// bearer token; "" sends none.
+func (s *Shop) WithToken(token string) *Shop {
+	c := *s
+	c.token = token
+	return &c
+}
+
+// As returns a view of the shop whose requests are signed in as user, with
+// a dev token minted from the process's key (SHOP_AUTH=dev).
+func (s *Shop) As(tb testing.TB, user string) *Shop {
+	tb.Helper()
+	return s.WithToken(DevToken(tb, s.dataDir, user, false))
+}
+
+// AsAdmin returns a view of the shop whose requests are signed in as a
+// member of the admin group.
+func (s *Shop) AsAdmin(tb testing.TB) *Shop {
+	tb.Helper()
+	return s.WithToken(DevToken(tb, s.dataDir, "admin", true))
+}
+
+// Token is the bearer token the view's requests carry, "" for none.
+func (s *Shop) Token() string { return s.token }
+
+// DataDir is the process's SHOP_DATA_DIR.
+func (s *Shop) DataDir() string { return s.dataDir }
+
+func (s *Shop) authorize(req *http.Request) {
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+}
+
+// DevToken mints a dev access token for user with the key in dataDir, as
+// `shop token` does, under the default claim names and admin group.
+func DevToken(tb testing.TB, dataDir, user string, admin bool) string {
+	tb.Helper()
+	key, err := auth.LoadDevKey(dataDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var groups []string
+	if admin {
+		groups = []string{"admin"}
+	}
+	tok, err := key.Mint(auth.DevConfig("username", "cognito:groups", "admin"), user, groups, time.Hour)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
 }

@@ -7,24 +7,33 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/serverless-shop/shop/ordering"
+	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/httpx"
+	"github.com/serverless-shop/shop/platform/page"
 )
 
 // Handler serves /order.
 type Handler struct {
-	svc *ordering.Service
+	svc   *ordering.Service
+	guard *auth.Guard
 }
 
-// NewHandler returns the ordering module's HTTP handler.
-func NewHandler(svc *ordering.Service) *Handler { return &Handler{svc: svc} }
+// NewHandler returns the ordering module's HTTP handler; guard admits the
+// signed-in callers.
+func NewHandler(svc *ordering.Service, guard *auth.Guard) *Handler {
+	return &Handler{svc: svc, guard: guard}
+}
 
-// Routes returns the routes to mount at /order:
+// Routes returns the routes to mount at /order, for signed-in callers only;
+// nothing here may be cached:
 //
-//	GET /             all orders, paginated
+//	GET /             the caller's orders (the admin group: everyone's), paginated
 //	GET /{userName}   the user's orders, newest first, paginated; with
-//	                  ?orderDate=<RFC 3339> the one order at that date
+//	                  ?orderDate=<RFC 3339> the one order at that date.
+//	                  That user, or the admin group.
 func (h *Handler) Routes() chi.Router {
 	r := chi.NewRouter()
+	r.Use(httpx.NoStore, h.guard.SignedIn)
 	r.Get("/", h.list)
 	r.Get("/{userName}", h.user)
 	return r
@@ -36,7 +45,12 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	pg, err := h.svc.List(r.Context(), pr)
+	var pg page.Page[*ordering.Order]
+	if c, _ := auth.FromContext(r.Context()); c.SeesAll() {
+		pg, err = h.svc.List(r.Context(), pr)
+	} else {
+		pg, err = h.svc.ListByUser(r.Context(), c.User, pr)
+	}
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -47,6 +61,11 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) user(w http.ResponseWriter, r *http.Request) {
 	userName, err := httpx.PathParam(r, "userName")
 	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	c, _ := auth.FromContext(r.Context())
+	if err := c.MayAccess(userName); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	orderingbolt "github.com/serverless-shop/shop/ordering/bolt"
 	orderinghttp "github.com/serverless-shop/shop/ordering/http"
 	"github.com/serverless-shop/shop/ordering/storetest"
+	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/httpx"
 )
 
@@ -34,7 +35,7 @@ func MustServer(tb testing.TB, orders ...*ordering.Order) *httptest.Server {
 	r := chi.NewRouter()
 	r.NotFound(httpx.NotFound)
 	r.MethodNotAllowed(httpx.MethodNotAllowed)
-	r.Mount("/order", orderinghttp.NewHandler(ordering.NewService(s)).Routes())
+	r.Mount("/order", orderinghttp.NewHandler(ordering.NewService(s), auth.OpenGuard()).Routes())
 	srv := httptest.NewServer(r)
 	tb.Cleanup(srv.Close)
 	return srv

@@ -12,6 +12,8 @@ import (
 // Error codes. Each maps to one HTTP status in platform/httpx.
 const (
 	Invalid       = "invalid"       // the request is malformed or fails validation
+	Unauthorized  = "unauthorized"  // no valid credentials came with the request
+	Forbidden     = "forbidden"     // the caller is known but may not do this
 	NotFound      = "not_found"     // the resource does not exist
 	Conflict      = "conflict"      // the request conflicts with the current state
 	Unprocessable = "unprocessable" // well-formed, but the current state forbids it

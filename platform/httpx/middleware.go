@@ -1,9 +1,14 @@
 package httpx
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -13,10 +18,39 @@ import (
 	"github.com/serverless-shop/shop/platform/errs"
 )
 
-// RequestLogger writes one line per request: method, route pattern, status,
-// bytes, duration and request id, which it also returns in the X-Request-Id
-// header. It must run after chi's
-// middleware.RequestID. Handlers log through zerolog.Ctx, which falls back to
+// RequestIDHeader carries a request's id, from the client or made here.
+const RequestIDHeader = "X-Request-Id"
+
+// request is what the middleware knows of a request, shared down the chain
+// through its context so inner handlers can add to the log line.
+type request struct {
+	id   string
+	user string
+}
+
+type requestKey struct{}
+
+// RequestID returns the id of the request ctx belongs to, "" outside one.
+func RequestID(ctx context.Context) string {
+	if rq, ok := ctx.Value(requestKey{}).(*request); ok {
+		return rq.id
+	}
+	return ""
+}
+
+// SetUser names the signed-in user on the request's log line.
+func SetUser(ctx context.Context, user string) {
+	if rq, ok := ctx.Value(requestKey{}).(*request); ok {
+		rq.user = user
+	}
+}
+
+// RequestLogger gives every request an id and writes one line per request:
+// method, route pattern, status, bytes, duration, request id and the
+// signed-in user (never a token). The id is the client's X-Request-Id when
+// it is 1 to 64 visible ASCII characters, else a new one; it is returned in
+// X-Request-Id. Every response also carries X-Content-Type-Options: nosniff.
+// Handlers log through zerolog.Ctx, which falls back to
 // zerolog.DefaultContextLogger; cmd/shop sets that once, sparing every
 // request a copy of itself carrying a logger.
 func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
@@ -24,9 +58,15 @@ func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			reqID := middleware.GetReqID(r.Context())
+			rq := &request{id: r.Header.Get(RequestIDHeader)}
+			if !validRequestID(rq.id) {
+				rq.id = newRequestID()
+			}
+			h := w.Header()
 			// Clients quote it when they report a problem; the logs carry it.
-			w.Header().Set(middleware.RequestIDHeader, reqID)
+			h.Set(RequestIDHeader, rq.id)
+			h.Set("X-Content-Type-Options", "nosniff")
+			r = r.WithContext(context.WithValue(r.Context(), requestKey{}, rq))
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			defer func() {
 				route := routePattern(chi.RouteContext(r.Context()))
@@ -38,13 +78,53 @@ func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
 				if status >= 500 {
 					ev = l.Warn()
 				}
-				ev.Str("request_id", reqID).Str("method", r.Method).Str("route", route).Str("path", r.URL.Path).
-					Int("status", status).Int("bytes", ww.BytesWritten()).
+				ev = ev.Str("request_id", rq.id).Str("method", r.Method).Str("route", route).Str("path", r.URL.Path)
+				if rq.user != "" {
+					ev = ev.Str("user", rq.user)
+				}
+				ev.Int("status", status).Int("bytes", ww.BytesWritten()).
 					Dur("duration", time.Since(start)).Msg("request")
 			}()
 			next.ServeHTTP(ww, r)
 		})
 	}
+}
+
+// validRequestID reports whether a client's request id may be kept: 1 to 64
+// visible ASCII characters, so it cannot forge log lines or headers.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// requestIDPrefix tells this process's ids from another's; it is random,
+// so an id says nothing about the host.
+var requestIDPrefix = func() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:]) + "-"
+}()
+
+var requestSeq atomic.Uint64
+
+func newRequestID() string {
+	return requestIDPrefix + strconv.FormatUint(requestSeq.Add(1), 10)
+}
+
+// NoStore marks the responses of the routes it wraps as never to be cached:
+// they belong to one user.
+func NoStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Recoverer turns a panic into a logged 500 problem without a stack in the body.
@@ -56,7 +136,7 @@ func Recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				zerolog.Ctx(r.Context()).Error().Interface("panic", v).Bytes("stack", debug.Stack()).
-					Str("request_id", middleware.GetReqID(r.Context())).Msg("handler panicked")
+					Str("request_id", RequestID(r.Context())).Msg("handler panicked")
 				Error(w, r, errs.Errorf(errs.Internal, "panic"))
 			}
 		}()

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sort"
 
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/errs"
@@ -21,6 +20,8 @@ const ProblemType = "urn:shop:problem:"
 // statuses is the one table mapping error codes to HTTP statuses.
 var statuses = map[string]int{
 	errs.Invalid:       http.StatusBadRequest,
+	errs.Unauthorized:  http.StatusUnauthorized,
+	errs.Forbidden:     http.StatusForbidden,
 	errs.NotFound:      http.StatusNotFound,
 	errs.Conflict:      http.StatusConflict,
 	errs.Unprocessable: http.StatusUnprocessableEntity,
@@ -64,7 +65,7 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case status >= 500:
 		zerolog.Ctx(r.Context()).Error().Err(err).Str("code", code).
-			Str("request_id", middleware.GetReqID(r.Context())).Msg("request failed")
+			Str("request_id", RequestID(r.Context())).Msg("request failed")
 		if code == errs.Internal {
 			p.Type = ProblemType + errs.Internal
 		}
@@ -81,8 +82,11 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 
 // WriteProblem writes p with its status.
 func WriteProblem(w http.ResponseWriter, p Problem) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	// An error is about this request: a cache must not answer another with it.
+	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

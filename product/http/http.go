@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/money"
@@ -15,20 +16,25 @@ import (
 
 // Handler serves /product.
 type Handler struct {
-	svc *product.Service
+	svc   *product.Service
+	guard *auth.Guard
 }
 
-// NewHandler returns the catalog's HTTP handler.
-func NewHandler(svc *product.Service) *Handler { return &Handler{svc: svc} }
+// NewHandler returns the catalog's HTTP handler; guard admits the callers
+// who may change the catalog.
+func NewHandler(svc *product.Service, guard *auth.Guard) *Handler {
+	return &Handler{svc: svc, guard: guard}
+}
 
-// Routes returns the routes to mount at /product.
+// Routes returns the routes to mount at /product. Anyone may browse the
+// catalog; only the admin group changes it.
 func (h *Handler) Routes() chi.Router {
 	r := chi.NewRouter()
-	r.Post("/", h.create)
 	r.Get("/", h.list)
 	r.Get("/{id}", h.get)
-	r.Put("/{id}", h.update)
-	r.Delete("/{id}", h.delete)
+	r.With(h.guard.Admin).Post("/", h.create)
+	r.With(h.guard.Admin).Put("/{id}", h.update)
+	r.With(h.guard.Admin).Delete("/{id}", h.delete)
 	return r
 }
 

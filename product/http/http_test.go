@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/product"
 	"github.com/serverless-shop/shop/product/bolt"
@@ -21,7 +22,7 @@ func newServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	srv := httptest.NewServer(producthttp.NewHandler(product.NewService(s, product.DefaultSource, nil)).Routes())
+	srv := httptest.NewServer(producthttp.NewHandler(product.NewService(s, product.DefaultSource, nil), auth.OpenGuard()).Routes())
 	t.Cleanup(srv.Close)
 	return srv
 }
