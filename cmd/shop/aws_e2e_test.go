@@ -210,3 +210,48 @@ func TestDynamoDBStoreLocalBus(t *testing.T) {
 		"AWS_REGION="+testenv.Region, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 		"AWS_ENDPOINT_URL="+ddb, "AWS_EC2_METADATA_DISABLED=true"))
 }
+
+// passThroughVariants are paths a router that cleans paths would send to
+// /events; none of them may reach the pass-through handler.
+var passThroughVariants = []string{"//events", "/./events", "/x/../events", "/events/", "/%65vents", "/events%2F", "/EVENTS", "/events;x"}
+
+// TestPassThroughPathIsExact: /events takes batches only where the Lambda
+// Web Adapter delivers them (polling off), and only at exactly that path.
+// With polling on, and on the embedded store, it does not exist at all.
+func TestPassThroughPathIsExact(t *testing.T) {
+	env, _, basketQueue := awsEnv(t)
+	forged, _ := json.Marshal(map[string]any{
+		"version": "0", "id": uuid.NewString(), "detail-type": "ProductUpdated", "source": "com.swn.product",
+		"account": ebtest.Account, "time": "2026-11-27T08:00:00Z", "region": ebtest.Region, "resources": []string{},
+		"detail": map[string]any{"productId": "p-1", "name": "IPhone X", "category": "Phone", "price": "0.02", "version": 99},
+	})
+	batch := map[string]any{"Records": []sqsRecord{{MessageID: "m1", ReceiptHandle: "r1", Body: string(forged),
+		EventSource: "aws:sqs", EventSourceARN: basketQueue.ARN}}}
+
+	for _, mode := range []struct {
+		name    string
+		env     []string
+		exactOK bool
+	}{
+		{"Lambda", append(env, "SHOP_SQS_POLL=false"), true},
+		{"Polling", append(env, "SHOP_SQS_POLL=true"), false},
+		{"Embedded", nil, false},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			shop := shoptest.Start(t, bin, mode.env...)
+			want := http.StatusNotFound
+			if mode.exactOK {
+				want = http.StatusOK
+			}
+			if r := shop.Do(t, "POST", "/events", batch); r.Status != want {
+				t.Errorf("POST /events: got %d %s, want %d", r.Status, r.Body, want)
+			}
+			for _, p := range passThroughVariants {
+				r := shop.Do(t, "POST", p, batch)
+				if r.Status != http.StatusNotFound && r.Status != http.StatusMethodNotAllowed {
+					t.Errorf("POST %s: got %d %s, want 404", p, r.Status, r.Body)
+				}
+			}
+		})
+	}
+}

@@ -76,3 +76,43 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 }
 
 var readmeRow = regexp.MustCompile("^\\| `([A-Z_]+)` \\|")
+
+func TestLoadConfigAuth(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  []string
+		auth string // the resolved SHOP_AUTH, or "" when LoadConfig must fail
+		err  string // what the one-line error names
+	}{
+		{"EmbeddedIsDev", nil, "dev", ""},
+		{"DynamoDBWantsAnIssuer", []string{"SHOP_STORE=dynamodb"}, "", "SHOP_AUTH_ISSUER"},
+		{"AWSBusWantsAnIssuer", []string{"SHOP_STORE=dynamodb", "SHOP_BUS=aws"}, "", "SHOP_AUTH_ISSUER"},
+		{"IssuerWantsClients", []string{"SHOP_STORE=dynamodb", "SHOP_AUTH_ISSUER=https://cognito-idp.us-east-1.amazonaws.com/p"}, "", "SHOP_AUTH_CLIENT_IDS"},
+		{"BlankClients", []string{"SHOP_AUTH=oidc", "SHOP_AUTH_ISSUER=https://i.test/p", "SHOP_AUTH_CLIENT_IDS= , "}, "", "SHOP_AUTH_CLIENT_IDS"},
+		{"IssuerNotAURL", []string{"SHOP_AUTH=oidc", "SHOP_AUTH_ISSUER=pool-1", "SHOP_AUTH_CLIENT_IDS=c"}, "", "SHOP_AUTH_ISSUER"},
+		{"OIDC", []string{"SHOP_STORE=dynamodb", "SHOP_AUTH_ISSUER=https://i.test/p", "SHOP_AUTH_CLIENT_IDS=a, b"}, "oidc", ""},
+		{"ExplicitlyOpen", []string{"SHOP_STORE=dynamodb", "SHOP_AUTH=none"}, "none", ""},
+		{"DevOnDynamoDB", []string{"SHOP_STORE=dynamodb", "SHOP_AUTH=dev"}, "dev", ""},
+		{"Unknown", []string{"SHOP_AUTH=basic"}, "", "SHOP_AUTH"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := LoadConfig(c.env)
+			if c.auth == "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("got %v, want one line naming %s", err, c.err)
+				}
+				return
+			}
+			if err != nil || cfg.Auth != c.auth {
+				t.Fatalf("got SHOP_AUTH %q, %v; want %q", cfg.Auth, err, c.auth)
+			}
+		})
+	}
+	cfg, _ := LoadConfig([]string{"SHOP_AUTH=oidc", "SHOP_AUTH_ISSUER=https://i.test/p/", "SHOP_AUTH_CLIENT_IDS=a, b,"})
+	if got := cfg.JWKSURL(); got != "https://i.test/p/.well-known/jwks.json" {
+		t.Errorf("JWKS URL %q", got)
+	}
+	if !reflect.DeepEqual(cfg.AuthClientIDs, []string{"a", "b"}) {
+		t.Errorf("client ids %q, want [a b]", cfg.AuthClientIDs)
+	}
+}
