@@ -88,7 +88,11 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 	// An error is about this request: a cache must not answer another with it.
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	enc := json.NewEncoder(w)
+	// Details quote what the client sent or must send, such as "<token>";
+	// the body is never HTML, so those stay readable.
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p)
 }
 
 func fieldProblems(fields map[string]string) []FieldProblem {

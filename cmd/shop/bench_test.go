@@ -1,0 +1,81 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serverless-shop/shop/platform/auth"
+)
+
+// benchServer runs the whole program on the embedded store and returns its
+// handler (the production middleware chain and router), with a product and
+// a basket of user swn in it, and swn's token.
+func benchServer(b *testing.B) (h http.Handler, productID, token string) {
+	b.Helper()
+	dir := b.TempDir()
+	cfg, err := LoadConfig([]string{"PORT=0", "SHOP_HOST=127.0.0.1", "SHOP_DATA_DIR=" + dir, "SHOP_LOG_LEVEL=warn"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := NewMain(cfg, io.Discard)
+	if err := m.Run(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = m.Close() })
+	key, err := auth.LoadDevKey(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin, _ := key.Mint(cfg.devAuth(), "ops", []string{"admin"}, time.Hour)
+	token, _ = key.Mint(cfg.devAuth(), "swn", nil, time.Hour)
+	h = m.srv.Handler
+	do := func(method, path, token, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	rec := do("POST", "/product", admin, `{"name":"IPhone X","price":950.40,"category":"Phone"}`)
+	if rec.Code != http.StatusCreated {
+		b.Fatalf("create product: %d %s", rec.Code, rec.Body)
+	}
+	productID = strings.TrimPrefix(rec.Header().Get("Location"), "/product/")
+	if rec := do("POST", "/basket", token, `{"items":[{"productId":"`+productID+`","quantity":1}]}`); rec.Code != http.StatusCreated {
+		b.Fatalf("create basket: %d %s", rec.Code, rec.Body)
+	}
+	return h, productID, token
+}
+
+// BenchmarkRequest measures a request through the production chain: the
+// public product read, which must do no token work, and a signed-in basket
+// read, which verifies a token.
+func BenchmarkRequest(b *testing.B) {
+	h, id, token := benchServer(b)
+	for _, c := range []struct {
+		name, path, token string
+	}{
+		{"GetProductPublic", "/product/" + id, ""},
+		{"GetBasketSignedIn", "/basket/swn", token},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", c.path, nil)
+			if c.token != "" {
+				req.Header.Set("Authorization", "Bearer "+c.token)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
