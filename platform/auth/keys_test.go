@@ -76,9 +76,11 @@ func TestKeysRefetch(t *testing.T) {
 	step("rotated, just fetched", "k2", time.Second, false, 1)
 	step("rotated, 30 s on", "k2", 30*time.Second, true, 2)
 	step("made up, just fetched", "nope", time.Second, false, 2)
+	step("made up, 30 s on: one refetch, refused", "nope", 30*time.Second, false, 3)
+	step("made up again: refused without a fetch", "nope", time.Second, false, 3)
 	mu.Lock()
 	delete(served, "k1")
 	mu.Unlock()
-	step("withdrawn, still cached", "k1", time.Minute, true, 2)
-	step("withdrawn, an hour on", "k1", time.Hour, false, 3)
+	step("withdrawn, still cached", "k1", time.Minute, true, 3)
+	step("withdrawn, an hour on", "k1", time.Hour, false, 4)
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"time"
@@ -57,6 +58,8 @@ type Verifier struct {
 	parser  *jwt.Parser
 	keys    jwt.Keyfunc
 	clients map[string]struct{}
+	cache   verifiedCache
+	now     func() time.Time
 }
 
 // NewVerifier returns a Verifier of tokens signed by the keys keys finds.
@@ -70,18 +73,16 @@ func NewVerifier(cfg Config, keys jwt.Keyfunc) (*Verifier, error) {
 	for _, id := range cfg.ClientIDs {
 		clients[id] = struct{}{}
 	}
-	return &Verifier{
-		cfg: cfg,
-		parser: jwt.NewParser(
-			jwt.WithValidMethods(Algorithms),
-			jwt.WithIssuer(cfg.Issuer),
-			jwt.WithLeeway(Leeway),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-		),
-		keys:    keys,
-		clients: clients,
-	}, nil
+	v := &Verifier{cfg: cfg, keys: keys, clients: clients, now: time.Now}
+	v.parser = jwt.NewParser(
+		jwt.WithValidMethods(Algorithms),
+		jwt.WithIssuer(cfg.Issuer),
+		jwt.WithLeeway(Leeway),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(func() time.Time { return v.now() }),
+	)
+	return v, nil
 }
 
 // TokenError is why Verify refused a token.
@@ -108,12 +109,38 @@ func refuse(format string, args ...any) *TokenError {
 	return &TokenError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// Verify checks token and returns its caller.
+// Verify checks token and returns its caller. A token it accepted before
+// is accepted again from memory until it expires.
 func (v *Verifier) Verify(token string) (Caller, error) {
+	key := sha256.Sum256([]byte(token))
+	if c, ok := v.cache.get(key, v.now()); ok {
+		return c, nil
+	}
+	c, exp, err := v.verify(token)
+	if err != nil {
+		return Caller{}, err
+	}
+	v.cache.put(key, verified{caller: c, exp: exp})
+	return c, nil
+}
+
+// verify checks token in full and returns its caller and expiry.
+func (v *Verifier) verify(token string) (Caller, time.Time, error) {
 	var claims jwt.MapClaims
 	if _, err := v.parser.ParseWithClaims(token, &claims, v.keys); err != nil {
-		return Caller{}, &TokenError{Reason: reason(err), Err: err}
+		return Caller{}, time.Time{}, &TokenError{Reason: reason(err), Err: err}
 	}
+	exp, err := claims.GetExpirationTime()
+	if err != nil || exp == nil {
+		return Caller{}, time.Time{}, refuse("no expiry")
+	}
+	c, err := v.caller(claims)
+	return c, exp.Time, err
+}
+
+// caller reads the caller from verified claims, by the rules of Cognito
+// access tokens.
+func (v *Verifier) caller(claims jwt.MapClaims) (Caller, error) {
 	if use, _ := claims["token_use"].(string); use != "access" {
 		return Caller{}, refuse("not an access token")
 	}
