@@ -182,6 +182,23 @@ export SHOP_TEST_COGNITO_ENDPOINT="http://127.0.0.1:$COGNITO_PORT"
 export AWS_EC2_METADATA_DISABLED=true
 log "SHOP_TEST_DYNAMODB_ENDPOINT=$SHOP_TEST_DYNAMODB_ENDPOINT SHOP_TEST_SQS_ENDPOINT=$SHOP_TEST_SQS_ENDPOINT SHOP_TEST_COGNITO_ENDPOINT=$SHOP_TEST_COGNITO_ENDPOINT"
 
+# --- a browser ---------------------------------------------------------------
+
+# The /docs page is tested in a real, headless Chromium: Debian's package,
+# installed here when missing (CI runs as root); never a browser download.
+if ! command -v chromium >/dev/null 2>&1; then
+	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+		log "apt-get install chromium (for the /docs browser test)"
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+			>"$LOG_DIR/apt.log" 2>&1 || die "apt-get install chromium failed (log: $LOG_DIR/apt.log)"
+	else
+		log "chromium not found and not root: the browser test will skip (fail with CI=true)"
+	fi
+fi
+if command -v chromium >/dev/null 2>&1; then
+	export SHOP_TEST_CHROMIUM="$(command -v chromium)"
+fi
+
 # --- checks and tests --------------------------------------------------------
 
 PKGS=()
@@ -241,6 +258,18 @@ if ((FULL_RUN)); then
 	# come from a quiet machine, not from here.
 	log "go test -run '^\$' -bench . -benchtime 1x ./..."
 	go test -run '^$' -bench . -benchtime 1x ./...
+fi
+
+if ((FULL_RUN)); then
+	# Every fuzz target in the module, each for a bounded time: long enough
+	# to find a shallow crash, short enough for CI. A failing input is kept
+	# under the package's testdata/fuzz/ for go test to replay.
+	FUZZ_TIME="${SHOP_TEST_FUZZ_TIME:-10s}"
+	while IFS=: read -r file name; do
+		log "go test -fuzz ^$name\$ -fuzztime $FUZZ_TIME ./$(dirname "$file")"
+		go test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZ_TIME" "./$(dirname "$file")"
+	done < <(grep -rEo --include='*_test.go' --exclude-dir=node_modules --exclude-dir=deploy \
+		'^func Fuzz[A-Za-z0-9_]*' . | sed 's/:func /:/' | sort)
 fi
 
 if [[ -f deploy/go.mod ]]; then
