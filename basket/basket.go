@@ -8,12 +8,12 @@ import (
 	"context"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/money"
 	"github.com/serverless-shop/shop/platform/page"
+	"github.com/serverless-shop/shop/platform/text"
 )
 
 // Status is the state of a stored basket.
@@ -33,7 +33,6 @@ const TombstoneTTL = 24 * time.Hour
 const (
 	MaxItems     = 100
 	MaxQuantity  = 1000
-	maxUserName  = 128
 	maxProductID = 200
 	maxColor     = 100
 )
@@ -64,26 +63,15 @@ type Basket struct {
 // Open reports whether b is an open basket (not a tombstone).
 func (b *Basket) Open() bool { return b.Status == StatusOpen }
 
-// ValidateUserName checks a user name: 1–128 characters of [A-Za-z0-9._@-].
+// ValidateUserName records in bad why name is not a user name: the one
+// rule of every route, text.ValidUserName (no '#' among its characters).
 func ValidateUserName(bad errs.Fields, name string) {
-	switch {
-	case name == "":
-		bad.Add("userName", "is required")
-	case len(name) > maxUserName:
-		bad.Add("userName", "must be at most 128 characters")
-	default:
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '@' || c == '-') {
-				bad.Add("userName", "may hold only letters, digits and . _ @ -")
-				return
-			}
-		}
-	}
+	text.CheckUserName(bad, "userName", name)
 }
 
-// Validate checks the fields a client sets. It returns an errs.Invalid error
-// naming every offending field.
+// Validate checks the fields a client sets: every text is valid UTF-8
+// without control characters. It returns an errs.Invalid error naming every
+// offending field.
 func (b *Basket) Validate() error {
 	bad := errs.Fields{}
 	ValidateUserName(bad, b.UserName)
@@ -92,18 +80,11 @@ func (b *Basket) Validate() error {
 	}
 	for i, it := range b.Items {
 		f := "items[" + strconv.Itoa(i) + "]."
-		switch {
-		case it.ProductID == "":
-			bad.Add(f+"productId", "is required")
-		case utf8.RuneCountInString(it.ProductID) > maxProductID:
-			bad.Add(f+"productId", "must be at most 200 characters")
-		}
+		text.CheckRequired(bad, f+"productId", it.ProductID, maxProductID)
 		if it.Quantity < 1 || it.Quantity > MaxQuantity {
 			bad.Add(f+"quantity", "must be an integer from 1 to 1000")
 		}
-		if utf8.RuneCountInString(it.Color) > maxColor {
-			bad.Add(f+"color", "must be at most 100 characters")
-		}
+		text.Check(bad, f+"color", it.Color, maxColor)
 	}
 	return bad.Err()
 }

@@ -5,13 +5,13 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/text"
 )
 
 // maxRaces bounds how often a checkout re-reads a basket changed under it.
@@ -33,19 +33,15 @@ type CheckoutRequest struct {
 	IdempotencyKey string
 }
 
-// Validate checks the request. It returns an errs.Invalid error naming
-// every offending field.
+// Validate checks the request: every text is valid UTF-8 without control
+// characters. It returns an errs.Invalid error naming every offending field.
 func (r *CheckoutRequest) Validate() error {
 	bad := errs.Fields{}
 	ValidateUserName(bad, r.UserName)
-	for name, v := range map[string]string{"firstName": r.FirstName, "lastName": r.LastName, "email": r.Email} {
-		if utf8.RuneCountInString(v) > 200 {
-			bad.Add(name, "must be at most 200 characters")
-		}
-	}
-	if utf8.RuneCountInString(r.Address) > 1000 {
-		bad.Add("address", "must be at most 1000 characters")
-	}
+	text.CheckName(bad, "firstName", r.FirstName, 200)
+	text.CheckName(bad, "lastName", r.LastName, 200)
+	text.Check(bad, "email", r.Email, 200)
+	text.Check(bad, "address", r.Address, 1000)
 	if r.Email != "" && !strings.Contains(r.Email, "@") {
 		bad.Add("email", "must be an email address")
 	}

@@ -79,8 +79,12 @@ func (s *Service) Put(ctx context.Context, b Basket) (*View, bool, error) {
 	return &View{UserName: b.UserName, Items: lines, TotalPrice: total, UpdatedAt: b.UpdatedAt}, created, nil
 }
 
-// Get returns the user's open basket, priced. Returns errs.NotFound.
+// Get returns the user's open basket, priced. Returns errs.Invalid or
+// errs.NotFound.
 func (s *Service) Get(ctx context.Context, userName string) (*View, error) {
+	if err := checkUserName(userName); err != nil {
+		return nil, err
+	}
 	b, err := s.open(ctx, userName)
 	if err != nil {
 		return nil, err
@@ -93,9 +97,20 @@ func (s *Service) List(ctx context.Context, r page.Request) (page.Page[*Basket],
 	return s.store.List(ctx, r)
 }
 
-// Delete removes the user's open basket. Returns errs.NotFound.
+// Delete removes the user's open basket. Returns errs.Invalid or
+// errs.NotFound.
 func (s *Service) Delete(ctx context.Context, userName string) error {
+	if err := checkUserName(userName); err != nil {
+		return err
+	}
 	return s.store.Delete(ctx, userName)
+}
+
+// checkUserName returns an errs.Invalid error unless userName is one.
+func checkUserName(userName string) error {
+	bad := errs.Fields{}
+	ValidateUserName(bad, userName)
+	return bad.Err()
 }
 
 // Ping reports whether the basket's store is reachable.

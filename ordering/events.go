@@ -8,6 +8,7 @@ import (
 
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/text"
 )
 
 // Defaults of the checkout event this module consumes; cmd/shop may
@@ -58,13 +59,10 @@ func (c *Checkout) Validate() error {
 	case utf8.RuneCountInString(c.CheckoutID) > maxKey:
 		bad.Add("checkoutId", "is too long")
 	}
-	switch {
-	case c.UserName == "":
-		bad.Add("userName", "is required")
-	case utf8.RuneCountInString(c.UserName) > maxKey || strings.ContainsRune(c.UserName, 0):
-		// NUL separates the user from the date in the embedded store's keys.
-		bad.Add("userName", "must be at most 200 characters without NUL")
-	}
+	// The rule of every route, so that every order can be asked for; it
+	// also keeps out NUL, which separates the user from the date in the
+	// embedded store's keys.
+	text.CheckUserName(bad, "userName", c.UserName)
 	if c.CheckedOutAt.IsZero() {
 		bad.Add("checkedOutAt", "is required")
 	}

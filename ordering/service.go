@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -12,6 +11,7 @@ import (
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/page"
+	"github.com/serverless-shop/shop/platform/text"
 )
 
 // Service is the ordering module's use cases.
@@ -121,9 +121,9 @@ func (s *Service) List(ctx context.Context, r page.Request) (page.Page[*Order], 
 // Ping reports whether the order store is reachable.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
+// checkUser holds a user name asked for to the rule of every route.
 func checkUser(userName string) error {
-	if userName == "" || len(userName) > 4*maxKey || strings.ContainsRune(userName, 0) {
-		return errs.Fields{"userName": "must be 1 to 200 characters without NUL"}.Err()
-	}
-	return nil
+	bad := errs.Fields{}
+	text.CheckUserName(bad, "userName", userName)
+	return bad.Err()
 }

@@ -166,6 +166,9 @@ func TestHandleCheckoutMalformedIsDeadLettered(t *testing.T) {
 		{"BadTotal", mutate(func(c *ordering.Checkout) { c.TotalPrice++ })},
 		{"ZeroQuantity", mutate(func(c *ordering.Checkout) { c.Items[0].Quantity = 0; c.Items[0].LineTotal = 0; c.TotalPrice = 0 })},
 		{"FullCardNumber", mutate(func(c *ordering.Checkout) { c.CardLast4 = "4111111111111111" })},
+		{"DotDotUser", mutate(func(c *ordering.Checkout) { c.UserName = ".." })},
+		{"UserNameNoRouteServes", mutate(func(c *ordering.Checkout) { c.UserName = "ada lovelace" })},
+		{"LongUser", mutate(func(c *ordering.Checkout) { c.UserName = strings.Repeat("a", 129) })},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -222,6 +225,8 @@ func TestGet(t *testing.T) {
 		{"ErrInvalidDate", "ada", "yesterday", errs.Invalid},
 		{"ErrInvalidEmptyDate", "ada", "", errs.Invalid},
 		{"ErrInvalidUser", "a\x00b", "2026-11-27T08:00:00Z", errs.Invalid},
+		{"ErrInvalidUserDotDot", "..", "2026-11-27T08:00:00Z", errs.Invalid},
+		{"ErrInvalidUserLong", strings.Repeat("a", 800), "2026-11-27T08:00:00Z", errs.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := svc.Get(context.Background(), tc.user, tc.date)

@@ -6,12 +6,12 @@ package product
 import (
 	"context"
 	"time"
-	"unicode/utf8"
 
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/money"
 	"github.com/serverless-shop/shop/platform/page"
+	"github.com/serverless-shop/shop/platform/text"
 )
 
 // Product is one catalog entry.
@@ -36,28 +36,18 @@ const (
 	maxCategory    = 100
 )
 
-// Validate checks the fields a client sets. It returns an errs.Invalid error
-// naming every offending field.
+// Validate checks the fields a client sets: every text is valid UTF-8
+// without control characters, the name is not blank. It returns an
+// errs.Invalid error naming every offending field.
 func (p *Product) Validate() error {
 	bad := errs.Fields{}
-	switch {
-	case p.Name == "":
-		bad.Add("name", "is required")
-	case utf8.RuneCountInString(p.Name) > maxName:
-		bad.Add("name", "must be at most 200 characters")
-	}
+	text.CheckRequired(bad, "name", p.Name, maxName)
 	if p.Price < 0 {
 		bad.Add("price", "must not be negative")
 	}
-	if utf8.RuneCountInString(p.Description) > maxDescription {
-		bad.Add("description", "must be at most 4000 characters")
-	}
-	if utf8.RuneCountInString(p.ImageFile) > maxImageFile {
-		bad.Add("imageFile", "must be at most 500 characters")
-	}
-	if utf8.RuneCountInString(p.Category) > maxCategory {
-		bad.Add("category", "must be at most 100 characters")
-	}
+	text.Check(bad, "description", p.Description, maxDescription)
+	text.Check(bad, "imageFile", p.ImageFile, maxImageFile)
+	text.Check(bad, "category", p.Category, maxCategory)
 	return bad.Err()
 }
 
@@ -65,6 +55,14 @@ func (p *Product) Validate() error {
 type Filter struct {
 	// Category, when set, lists only that category, through an index.
 	Category string
+}
+
+// Validate checks the filter as a client sent it. It returns an
+// errs.Invalid error.
+func (f Filter) Validate() error {
+	bad := errs.Fields{}
+	text.Check(bad, "category", f.Category, maxCategory)
+	return bad.Err()
 }
 
 // Store keeps products. Writes carry the events they cause, which the store

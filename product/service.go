@@ -81,8 +81,12 @@ func (s *Service) Get(ctx context.Context, id string) (*Product, error) {
 	return s.store.Get(ctx, id)
 }
 
-// List returns a page of products.
+// List returns a page of products. Returns errs.Invalid for a filter that
+// is not text.
 func (s *Service) List(ctx context.Context, f Filter, r page.Request) (page.Page[*Product], error) {
+	if err := f.Validate(); err != nil {
+		return page.Page[*Product]{}, err
+	}
 	return s.store.List(ctx, f, r)
 }
 

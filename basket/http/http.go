@@ -2,12 +2,11 @@
 package http
 
 import (
-	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/serverless-shop/shop/basket"
 	"github.com/serverless-shop/shop/platform/auth"
@@ -33,19 +32,19 @@ func NewHandler(svc *basket.Service, guard *auth.Guard) *Handler {
 	return &Handler{svc: svc, guard: guard}
 }
 
-// Routes returns the routes to mount at /basket, for signed-in callers
-// only; nothing here may be cached. A caller fills and checks out their own
-// basket; the admin group may also read, list and delete everyone's. The
-// static checkout route is registered first; chi prefers static segments
-// over parameters anyway.
+// Routes returns the routes to mount at /basket, each with the query
+// parameters it takes, for signed-in callers only; nothing here may be
+// cached. A caller fills and checks out their own basket; the admin group
+// may also read, list and delete everyone's. The static checkout route is
+// registered first; chi prefers static segments over parameters anyway.
 func (h *Handler) Routes() chi.Router {
 	r := chi.NewRouter()
 	r.Use(httpx.NoStore)
-	r.With(h.guard.SignedIn).Post("/checkout", h.checkout)
-	r.With(h.guard.SignedIn).Post("/", h.put)
-	r.With(h.guard.Admin).Get("/", h.list)
-	r.With(h.guard.SignedIn).Get("/{userName}", h.get)
-	r.With(h.guard.SignedIn).Delete("/{userName}", h.delete)
+	r.With(h.guard.SignedIn, httpx.Params()).Post("/checkout", h.checkout)
+	r.With(h.guard.SignedIn, httpx.Params()).Post("/", h.put)
+	r.With(h.guard.Admin, httpx.Params("limit", "cursor")).Get("/", h.list)
+	r.With(h.guard.SignedIn, httpx.Params()).Get("/{userName}", h.get)
+	r.With(h.guard.SignedIn, httpx.Params()).Delete("/{userName}", h.delete)
 	return r
 }
 
@@ -58,11 +57,11 @@ type basketInput struct {
 // itemInput is one item of a basket. Price and name are accepted as hints
 // and ignored: the catalog's are authoritative.
 type itemInput struct {
-	ProductID   string          `json:"productId"`
-	Quantity    int             `json:"quantity"`
-	Color       string          `json:"color"`
-	Price       json.RawMessage `json:"price"`
-	ProductName json.RawMessage `json:"productName"`
+	ProductID   string         `json:"productId"`
+	Quantity    int            `json:"quantity"`
+	Color       string         `json:"color"`
+	Price       jsontext.Value `json:"price"`
+	ProductName jsontext.Value `json:"productName"`
 }
 
 // basketJSON is the priced view of a basket.
@@ -197,17 +196,16 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkoutInput is the body of POST /basket/checkout. The client's
-// totalPrice is accepted and ignored; paymentMethod is checked by hand to
-// say "integer" rather than "number".
+// totalPrice is accepted and ignored.
 type checkoutInput struct {
-	UserName      string          `json:"userName"`
-	FirstName     string          `json:"firstName"`
-	LastName      string          `json:"lastName"`
-	Email         string          `json:"email"`
-	Address       string          `json:"address"`
-	PaymentMethod json.RawMessage `json:"paymentMethod"`
-	CardInfo      string          `json:"cardInfo"`
-	TotalPrice    json.RawMessage `json:"totalPrice"`
+	UserName      string         `json:"userName"`
+	FirstName     string         `json:"firstName"`
+	LastName      string         `json:"lastName"`
+	Email         string         `json:"email"`
+	Address       string         `json:"address"`
+	PaymentMethod int            `json:"paymentMethod"`
+	CardInfo      string         `json:"cardInfo"`
+	TotalPrice    jsontext.Value `json:"totalPrice"`
 }
 
 // receiptJSON is the body of an accepted checkout.
@@ -231,15 +229,7 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := basket.CheckoutRequest{UserName: userName, FirstName: in.FirstName, LastName: in.LastName,
-		Email: in.Email, Address: in.Address, CardInfo: in.CardInfo}
-	if len(in.PaymentMethod) > 0 && string(in.PaymentMethod) != "null" {
-		n, err := strconv.Atoi(string(in.PaymentMethod))
-		if err != nil {
-			httpx.Error(w, r, errs.Fields{"paymentMethod": "must be an integer"}.Err())
-			return
-		}
-		req.PaymentMethod = n
-	}
+		Email: in.Email, Address: in.Address, PaymentMethod: in.PaymentMethod, CardInfo: in.CardInfo}
 	key, err := idempotencyKey(r)
 	if err != nil {
 		httpx.Error(w, r, err)

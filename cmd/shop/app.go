@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/cors"
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/httpx"
@@ -62,16 +63,33 @@ func (m *Main) Run(ctx context.Context) error {
 	m.bgCancel = cancel
 
 	r := chi.NewRouter()
-	r.Use(httpx.RequestLogger(m.log), httpx.Recoverer, middleware.CleanPath)
+	// GetHead answers HEAD on every GET route; httpx.MethodNotAllowed
+	// answers OPTIONS (204) and every 405 with Allow.
+	r.Use(httpx.RequestLogger(m.log), httpx.Recoverer, middleware.CleanPath, httpx.GetHead,
+		httpx.BodyDeadline(m.cfg.BodyTimeout))
+	if len(m.cfg.CORSOrigins) > 0 {
+		// Without origins the middleware is left out, since it would allow
+		// every origin: cross-origin requests then get no Access-Control
+		// headers, and browsers refuse them.
+		r.Use(cors.Handler(cors.Options{
+			AllowedOrigins: m.cfg.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions},
+			AllowedHeaders: []string{"Authorization", "Content-Type", "Idempotency-Key"},
+			ExposedHeaders: []string{"Location", httpx.RequestIDHeader, "Retry-After"},
+			MaxAge:         600,
+			// A preflight goes on to the router, which answers it 204 with Allow.
+			OptionsPassthrough: true,
+		}))
+	}
 	if m.cfg.Bus == "aws" && !m.cfg.SQSPoll {
 		r.Use(m.flushOutboxes)
 	}
 	r.NotFound(httpx.NotFound)
 	r.MethodNotAllowed(httpx.MethodNotAllowed)
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	r.With(httpx.Params()).Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	r.Get("/readyz", m.ready)
+	r.With(httpx.Params()).Get("/readyz", m.ready)
 
 	if err := m.wire(ctx, bgCtx, r); err != nil {
 		return err

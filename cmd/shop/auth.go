@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/serverless-shop/shop/platform/auth"
+	"github.com/serverless-shop/shop/platform/text"
 )
 
 // jwksTimeout bounds one request for the issuer's signing keys.
@@ -74,6 +75,9 @@ func runToken(args, environ []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	case *user == "":
 		return errors.New("-user is required")
+	case !text.ValidUserName(*user):
+		// The routes refuse any other name, so its token would be of no use.
+		return errors.New("-user " + text.UserNameRule)
 	case *ttl <= 0:
 		return errors.New("-ttl must be positive")
 	}

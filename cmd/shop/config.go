@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 	"github.com/rs/zerolog"
@@ -38,6 +39,12 @@ type Config struct {
 	SQSPoll               bool   `env:"SHOP_SQS_POLL" envDefault:"true"`
 	LambdaPassThroughPath string `env:"AWS_LWA_PASS_THROUGH_PATH" envDefault:"/events"`
 	AdminAddr             string `env:"SHOP_ADMIN_ADDR"`
+
+	// CORSOrigins are the origins whose browser front ends may call the
+	// API; none by default, so cross-origin calls stay refused.
+	CORSOrigins []string `env:"SHOP_CORS_ORIGINS"`
+	// BodyTimeout is how long a request body may take to arrive.
+	BodyTimeout time.Duration `env:"SHOP_BODY_TIMEOUT" envDefault:"10s"`
 
 	// Auth is dev, oidc or none; LoadConfig resolves "" to dev on the
 	// embedded store and local bus, to oidc on AWS.
@@ -88,6 +95,7 @@ func LoadConfig(environ []string) (Config, error) {
 		}
 	}
 	c.AuthClientIDs = nonEmpty(c.AuthClientIDs)
+	c.CORSOrigins = nonEmpty(c.CORSOrigins)
 	return c, c.Validate()
 }
 
@@ -112,6 +120,16 @@ func (c Config) Validate() error {
 	}
 	if c.LambdaPassThroughPath == "" || c.LambdaPassThroughPath[0] != '/' {
 		return fmt.Errorf("invalid AWS_LWA_PASS_THROUGH_PATH %q: must start with /", c.LambdaPassThroughPath)
+	}
+	if c.BodyTimeout <= 0 {
+		return fmt.Errorf("invalid SHOP_BODY_TIMEOUT %s: must be positive", c.BodyTimeout)
+	}
+	for _, o := range c.CORSOrigins {
+		// An origin is exactly scheme://host[:port], as browsers send it.
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			u.String() != u.Scheme+"://"+u.Host {
+			return fmt.Errorf("invalid SHOP_CORS_ORIGINS entry %q: must be an origin such as https://shop.example.com", o)
+		}
 	}
 	for _, err := range []error{
 		oneOf("SHOP_STORE", c.Store, "embedded", "dynamodb"),

@@ -21,18 +21,33 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 func TestLoadConfigNamesTheBadVariable(t *testing.T) {
 	for env, name := range map[string]string{
-		"PORT=abc":                 "PORT",
-		"PORT=70000":               "PORT",
-		"SHOP_STORE=postgres":      "SHOP_STORE",
-		"SHOP_LOG_LEVEL=loud":      "SHOP_LOG_LEVEL",
-		"SHOP_CREATE_TABLES=maybe": "SHOP_CREATE_TABLES",
-		"SHOP_LOG_FORMAT=xml":      "SHOP_LOG_FORMAT",
-		"SHOP_BUS=aws":             "SHOP_BUS",
+		"PORT=abc":                           "PORT",
+		"PORT=70000":                         "PORT",
+		"SHOP_STORE=postgres":                "SHOP_STORE",
+		"SHOP_LOG_LEVEL=loud":                "SHOP_LOG_LEVEL",
+		"SHOP_CREATE_TABLES=maybe":           "SHOP_CREATE_TABLES",
+		"SHOP_LOG_FORMAT=xml":                "SHOP_LOG_FORMAT",
+		"SHOP_BUS=aws":                       "SHOP_BUS",
+		"SHOP_CORS_ORIGINS=shop.example.com": "SHOP_CORS_ORIGINS",
+		"SHOP_CORS_ORIGINS=https://shop.example.com/app": "SHOP_CORS_ORIGINS",
+		"SHOP_CORS_ORIGINS=*":                            "SHOP_CORS_ORIGINS",
+		"SHOP_BODY_TIMEOUT=0s":                           "SHOP_BODY_TIMEOUT",
+		"SHOP_BODY_TIMEOUT=soon":                         "SHOP_BODY_TIMEOUT",
 	} {
 		_, err := LoadConfig([]string{env})
 		if err == nil || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: got %v, want one line naming %s", env, err, name)
 		}
+	}
+}
+
+func TestLoadConfigCORSOrigins(t *testing.T) {
+	c, err := LoadConfig([]string{"SHOP_CORS_ORIGINS=https://shop.example.com, http://localhost:5173,"})
+	if err != nil || !reflect.DeepEqual(c.CORSOrigins, []string{"https://shop.example.com", "http://localhost:5173"}) {
+		t.Fatalf("got %q, %v", c.CORSOrigins, err)
+	}
+	if c, _ := LoadConfig(nil); len(c.CORSOrigins) != 0 {
+		t.Fatalf("default origins %q, want none", c.CORSOrigins)
 	}
 }
 

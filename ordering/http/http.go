@@ -8,6 +8,7 @@ import (
 
 	"github.com/serverless-shop/shop/ordering"
 	"github.com/serverless-shop/shop/platform/auth"
+	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/page"
 )
@@ -24,8 +25,9 @@ func NewHandler(svc *ordering.Service, guard *auth.Guard) *Handler {
 	return &Handler{svc: svc, guard: guard}
 }
 
-// Routes returns the routes to mount at /order, for signed-in callers only;
-// nothing here may be cached:
+// Routes returns the routes to mount at /order, each with the query
+// parameters it takes, for signed-in callers only; nothing here may be
+// cached:
 //
 //	GET /             the caller's orders (the admin group: everyone's), paginated
 //	GET /{userName}   the user's orders, newest first, paginated; with
@@ -33,9 +35,11 @@ func NewHandler(svc *ordering.Service, guard *auth.Guard) *Handler {
 //	                  That user, or the admin group.
 func (h *Handler) Routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(httpx.NoStore, h.guard.SignedIn)
-	r.Get("/", h.list)
-	r.Get("/{userName}", h.user)
+	r.Use(httpx.NoStore)
+	// The guard wraps each route, not the router: OPTIONS and a wrong
+	// method are answered without a token, as on every other route.
+	r.With(h.guard.SignedIn, httpx.Params("limit", "cursor")).Get("/", h.list)
+	r.With(h.guard.SignedIn, httpx.Params("orderDate", "limit", "cursor")).Get("/{userName}", h.user)
 	return r
 }
 
@@ -73,6 +77,10 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request) {
 	// Present but empty is still a lookup, so that ?orderDate= is a 400
 	// rather than silently a listing.
 	if q.Has("orderDate") {
+		if q.Has("limit") || q.Has("cursor") {
+			httpx.Error(w, r, errs.Errorf(errs.Invalid, "orderDate asks for one order; it takes no limit or cursor."))
+			return
+		}
 		o, err := h.svc.Get(r.Context(), userName, q.Get("orderDate"))
 		if err != nil {
 			httpx.Error(w, r, err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,18 +69,18 @@ type list struct {
 }
 
 func TestGetOrder(t *testing.T) {
-	want := storetest.NewOrder("ada lovelace", t0, "o1")
-	srv := MustServer(t, want, storetest.NewOrder("ada lovelace", t0.Add(time.Hour), "o2"))
+	want := storetest.NewOrder("ada@lovelace", t0, "o1")
+	srv := MustServer(t, want, storetest.NewOrder("ada@lovelace", t0.Add(time.Hour), "o2"))
 	t.Run("OK", func(t *testing.T) {
 		for _, date := range []string{want.OrderDate, "2026-11-27T09:00:00.123456789+01:00"} {
 			var got ordering.Order
-			MustGet(t, srv, "/order/ada%20lovelace?orderDate="+url.QueryEscape(date), http.StatusOK, "application/json", &got)
+			MustGet(t, srv, "/order/ada%40lovelace?orderDate="+url.QueryEscape(date), http.StatusOK, "application/json", &got)
 			storetest.AssertEqual(t, &got, want)
 		}
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		var p httpx.Problem
-		MustGet(t, srv, "/order/ada%20lovelace?orderDate=2026-11-27T08:00:00Z", http.StatusNotFound, "application/problem+json", &p)
+		MustGet(t, srv, "/order/ada%40lovelace?orderDate=2026-11-27T08:00:00Z", http.StatusNotFound, "application/problem+json", &p)
 		if p.Status != http.StatusNotFound || p.Type != httpx.ProblemType+"not_found" {
 			t.Errorf("problem = %+v", p)
 		}
@@ -156,4 +157,33 @@ func TestListAllOrders(t *testing.T) {
 	if len(seen) != 3 || !seen["a1"] || !seen["a2"] || !seen["b1"] {
 		t.Errorf("listed %v, want a1, a2, b1", seen)
 	}
+}
+
+func TestStrictInput(t *testing.T) {
+	srv := MustServer(t, storetest.NewOrder("ada", t0, "o1"))
+	for _, c := range []struct{ name, path, field string }{
+		{"ErrLongUserName", "/order/" + strings.Repeat("a", 800), "userName"},
+		{"ErrDotDotUserName", "/order/%2E%2E", "userName"},
+		{"ErrUserNameCharacters", "/order/ada%20lovelace", "userName"},
+		{"ErrUnknownParameter", "/order/ada?status=open", "status"},
+		{"ErrUnknownParameterOfAll", "/order?user=ada", "user"},
+		{"ErrRepeatedParameter", "/order/ada?limit=1&limit=2", "limit"},
+		{"ErrMalformedLimit", "/order?limit=%ZZ", "limit"},
+		{"ErrMalformedOrderDate", "/order/ada?orderDate=%ZZ", "orderDate"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var p httpx.Problem
+			MustGet(t, srv, c.path, http.StatusBadRequest, "application/problem+json", &p)
+			if len(p.Errors) != 1 || p.Errors[0].Field != c.field {
+				t.Errorf("problem errors = %+v, want one naming %s", p.Errors, c.field)
+			}
+		})
+	}
+	t.Run("ErrOrderDateWithLimit", func(t *testing.T) {
+		var p httpx.Problem
+		MustGet(t, srv, "/order/ada?orderDate="+url.QueryEscape(t0.Format(time.RFC3339Nano))+"&limit=1", http.StatusBadRequest, "application/problem+json", &p)
+		if p.Type != httpx.ProblemType+"invalid" {
+			t.Errorf("problem = %+v", p)
+		}
+	})
 }

@@ -17,6 +17,7 @@ const (
 	NotFound      = "not_found"     // the resource does not exist
 	Conflict      = "conflict"      // the request conflicts with the current state
 	Unprocessable = "unprocessable" // well-formed, but the current state forbids it
+	Timeout       = "timeout"       // the request body did not arrive in time
 	TooLarge      = "too_large"     // the request body is too large
 	Unsupported   = "unsupported"   // the request has the wrong content type
 	Unavailable   = "unavailable"   // a dependency is not reachable

@@ -176,3 +176,34 @@ func routePattern(rc *chi.Context) string {
 	}
 	return p
 }
+
+// BodyDeadline gives the body of a request d to arrive, counted from when
+// the request reaches it: a body still arriving then fails to read, and
+// Decode answers 408. It sets the connection's read deadline, so it replaces
+// the server's ReadTimeout for such a request.
+func BodyDeadline(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// 0 is no body; -1 is one of unknown length (chunked).
+			if r.ContentLength != 0 {
+				// Fails only where there is no connection to set it on
+				// (a test recorder); the server's timeouts then apply.
+				_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// GetHead serves HEAD with the path's GET route: no route registers HEAD,
+// and the server sends no body for it. It replaces chi's
+// middleware.GetHead, which takes the root of a mounted router (/product)
+// for a HEAD route and so answers it 405.
+func GetHead(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rctx := chi.RouteContext(r.Context()); rctx != nil && r.Method == http.MethodHead {
+			rctx.RouteMethod = http.MethodGet
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"path"
+	"slices"
 	"sort"
+	"strings"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/errs"
@@ -23,6 +27,7 @@ var statuses = map[string]int{
 	errs.Unauthorized:  http.StatusUnauthorized,
 	errs.Forbidden:     http.StatusForbidden,
 	errs.NotFound:      http.StatusNotFound,
+	errs.Timeout:       http.StatusRequestTimeout,
 	errs.Conflict:      http.StatusConflict,
 	errs.Unprocessable: http.StatusUnprocessableEntity,
 	errs.TooLarge:      http.StatusRequestEntityTooLarge,
@@ -112,8 +117,24 @@ func NotFound(w http.ResponseWriter, r *http.Request) {
 	Error(w, r, errs.Errorf(errs.NotFound, "No route for %s.", r.URL.Path))
 }
 
-// MethodNotAllowed answers a known route with a wrong method with a 405 problem.
+// MethodNotAllowed answers a known route with a wrong method with a 405
+// problem carrying Allow (RFC 9110), and OPTIONS, which no route serves,
+// with 204 and Allow. As the router's (chi's) MethodNotAllowed handler, it
+// asks the router which methods the path has, and answers 404 for a path
+// that has none; a handler that calls it outside a router sets Allow first.
 func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.Routes != nil {
+		allowed := allowedMethods(rctx.Routes, r)
+		if allowed == nil {
+			NotFound(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+	}
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	WriteProblem(w, Problem{
 		Type:     ProblemType + "method_not_allowed",
 		Title:    http.StatusText(http.StatusMethodNotAllowed),
@@ -121,4 +142,46 @@ func MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 		Detail:   "Method " + r.Method + " is not allowed on " + r.URL.Path + ".",
 		Instance: r.URL.Path,
 	})
+}
+
+// routedMethods are the methods a route may be registered for; HEAD and
+// OPTIONS are answered for every route (see GetHead and MethodNotAllowed).
+var routedMethods = []string{http.MethodDelete, http.MethodGet, http.MethodPatch, http.MethodPost, http.MethodPut}
+
+// allowedMethods lists, in order, the methods the request's path is served
+// with by routes, nil if none. routes is the root router, which chi keeps in
+// the routing context; the path is cleaned as middleware.CleanPath does.
+func allowedMethods(routes chi.Routes, r *http.Request) []string {
+	p := r.URL.RawPath
+	if p == "" {
+		p = r.URL.Path
+	}
+	p = path.Clean(p)
+	var allowed []string
+	for _, m := range routedMethods {
+		if matches(routes, m, p) {
+			allowed = append(allowed, m)
+		}
+	}
+	if allowed == nil {
+		return nil
+	}
+	if slices.Contains(allowed, http.MethodGet) {
+		allowed = append(allowed, http.MethodHead)
+	}
+	allowed = append(allowed, http.MethodOptions)
+	slices.Sort(allowed)
+	return allowed
+}
+
+// matches reports whether routes serve method on p. chi's own Match takes
+// the root of a mounted router (/product) for a route of every method, so
+// that is asked of the mounted router itself, as "/".
+func matches(routes chi.Routes, method, p string) bool {
+	for _, rt := range routes.Routes() {
+		if prefix, ok := strings.CutSuffix(rt.Pattern, "/*"); ok && rt.SubRoutes != nil && (p == prefix || p == prefix+"/") {
+			return matches(rt.SubRoutes, method, "/")
+		}
+	}
+	return routes.Match(chi.NewRouteContext(), method, p)
 }

@@ -2,10 +2,10 @@
 package http
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/errs"
@@ -26,27 +26,28 @@ func NewHandler(svc *product.Service, guard *auth.Guard) *Handler {
 	return &Handler{svc: svc, guard: guard}
 }
 
-// Routes returns the routes to mount at /product. Anyone may browse the
-// catalog; only the admin group changes it.
+// Routes returns the routes to mount at /product, each with the query
+// parameters it takes. Anyone may browse the catalog; only the admin group
+// changes it.
 func (h *Handler) Routes() chi.Router {
 	r := chi.NewRouter()
-	r.Get("/", h.list)
-	r.Get("/{id}", h.get)
-	r.With(h.guard.Admin).Post("/", h.create)
-	r.With(h.guard.Admin).Put("/{id}", h.update)
-	r.With(h.guard.Admin).Delete("/{id}", h.delete)
+	r.With(httpx.Params("category", "limit", "cursor")).Get("/", h.list)
+	r.With(httpx.Params()).Get("/{id}", h.get)
+	r.With(h.guard.Admin, httpx.Params()).Post("/", h.create)
+	r.With(h.guard.Admin, httpx.Params()).Put("/{id}", h.update)
+	r.With(h.guard.Admin, httpx.Params()).Delete("/{id}", h.delete)
 	return r
 }
 
 // input is a request body. Pointers tell a field left out from a zero value.
 type input struct {
-	ID          *string         `json:"id"`
-	Name        *string         `json:"name"`
-	Description *string         `json:"description"`
-	ImageFile   *string         `json:"imageFile"`
-	Price       json.RawMessage `json:"price"`
-	Category    *string         `json:"category"`
-	Version     *int64          `json:"version"`
+	ID          *string        `json:"id"`
+	Name        *string        `json:"name"`
+	Description *string        `json:"description"`
+	ImageFile   *string        `json:"imageFile"`
+	Price       jsontext.Value `json:"price"`
+	Category    *string        `json:"category"`
+	Version     *int64         `json:"version"`
 }
 
 // patch validates the input's shape and converts it; pathID is "" on create.

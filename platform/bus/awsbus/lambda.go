@@ -65,6 +65,7 @@ func (b *Bus) SQSEventHandler() http.Handler {
 
 func (b *Bus) serveSQSEvent(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "OPTIONS, POST")
 		httpx.MethodNotAllowed(w, r)
 		return
 	}
