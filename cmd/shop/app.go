@@ -16,6 +16,7 @@ import (
 	"github.com/go-chi/cors"
 	"github.com/rs/zerolog"
 
+	"github.com/serverless-shop/shop/api"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/outbox"
 )
@@ -90,6 +91,8 @@ func (m *Main) Run(ctx context.Context) error {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.With(httpx.Params()).Get("/readyz", m.ready)
+	// The contract (openapi.yaml, .json) and its reference page, for anyone.
+	api.Register(r.With(httpx.Params()))
 
 	if err := m.wire(ctx, bgCtx, r); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +47,10 @@ type Shop struct {
 	dataDir string
 	// token is sent as the bearer token of every request, when set.
 	token string
+	// tb is the test that started the process; TryDo reports to it.
+	tb testing.TB
+	// open is set when the process runs without authentication.
+	open bool
 }
 
 // Start runs bin on a free loopback port with the given extra environment
@@ -69,7 +74,8 @@ func Start(tb testing.TB, bin string, env ...string) *Shop {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &Shop{cmd: cmd, log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{}), dataDir: dataDir}
+	s := &Shop{cmd: cmd, log: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{}), dataDir: dataDir,
+		tb: tb, open: slices.Contains(env, "SHOP_AUTH=none")}
 	cmd.Stderr = writerFunc(func(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.log.Write(p) })
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -172,20 +178,26 @@ func (r Response) Decode(tb testing.TB, v any) {
 	}
 }
 
-// Do sends a request; a non-nil body is sent as JSON.
+// Do sends a request; a non-nil body is sent as JSON. The exchange is held
+// to the published contract (see contract): what it does not allow fails
+// the test.
 func (s *Shop) Do(tb testing.TB, method, path string, body any) Response {
 	tb.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		rd = bytes.NewReader(j)
+		raw = j
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, s.URL+path, rd)
 	if err != nil {
@@ -201,7 +213,9 @@ func (s *Shop) Do(tb testing.TB, method, path string, body any) Response {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	r := Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	s.hold(tb, exchange{method: method, target: path, header: req.Header, body: raw, res: r})
+	return r
 }
 
 // Must sends a request and fails the test unless the status is want.
@@ -227,7 +241,9 @@ func Eventually(tb testing.TB, timeout time.Duration, cond func() bool, format s
 }
 
 // TryDo sends a request and returns transport errors instead of failing,
-// for requests that a deliberate kill may cut off.
+// for requests that a deliberate kill may cut off. A finished exchange is
+// held to the published contract, as with Do; the test that started the
+// shop fails if it does not hold.
 func (s *Shop) TryDo(method, path, body string) (Response, error) {
 	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -241,7 +257,26 @@ func (s *Shop) TryDo(method, path, body string) (Response, error) {
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	return Response{Status: res.StatusCode, Header: res.Header, Body: b}, err
+	r := Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	if err == nil {
+		s.hold(s.tb, exchange{method: method, target: path, header: req.Header, body: []byte(body), res: r})
+	}
+	return r, err
+}
+
+// hold fails the test with what of x the published contract does not allow.
+// It may be called from any goroutine.
+func (s *Shop) hold(tb testing.TB, x exchange) {
+	tb.Helper()
+	c, err := loadContract()
+	if err != nil {
+		tb.Error(err)
+		return
+	}
+	x.open = s.open
+	if err := c.check(x); err != nil {
+		tb.Errorf("%s %s → %d: not as openapi.yaml says: %v\nbody: %s", x.method, x.target, x.res.Status, err, x.res.Body)
+	}
 }
 
 // WithToken returns a view of the shop whose requests carry token as their

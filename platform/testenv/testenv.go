@@ -1,6 +1,7 @@
 // Package testenv connects integration tests to the local AWS emulators that
 // scripts/test.sh starts (DynamoDB Local, the fauxqs SQS emulator and the
-// cognito-local Cognito user pool emulator).
+// cognito-local Cognito user pool emulator), and to the Chromium it installs
+// for the browser tests.
 //
 // Outside CI a test whose emulator is not configured is skipped with a reason,
 // so `go test ./...` stays usable on a machine without Java or Node. In CI
@@ -32,6 +33,8 @@ const (
 	SQSEndpointEnv = "SHOP_TEST_SQS_ENDPOINT"
 	// CognitoEndpointEnv names the variable holding the cognito-local URL.
 	CognitoEndpointEnv = "SHOP_TEST_COGNITO_ENDPOINT"
+	// ChromiumEnv names the variable holding the path of Debian's chromium.
+	ChromiumEnv = "SHOP_TEST_CHROMIUM"
 )
 
 // Region is the AWS region every emulator-backed client uses.
@@ -56,6 +59,13 @@ func SQSEndpoint(tb testing.TB) string {
 func CognitoEndpoint(tb testing.TB) string {
 	tb.Helper()
 	return endpoint(tb, CognitoEndpointEnv, "the cognito-local emulator")
+}
+
+// Chromium returns the path of the Chromium binary for browser tests, or
+// skips the test (fails it when CI=true) if SHOP_TEST_CHROMIUM is unset.
+func Chromium(tb testing.TB) string {
+	tb.Helper()
+	return endpoint(tb, ChromiumEnv, "a Chromium browser (Debian's chromium package)")
 }
 
 func endpoint(tb testing.TB, env, what string) string {

@@ -2,6 +2,7 @@ package testenv_test
 
 import (
 	"context"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -112,6 +113,19 @@ func TestSQSEndpoint(t *testing.T) {
 		if got, want := attrs.Attributes[name], "0"; got != want {
 			t.Errorf("%s after DeleteMessage = %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TestChromium proves the browser scripts/test.sh provides starts, without
+// a display.
+func TestChromium(t *testing.T) {
+	t.Parallel()
+	out, err := exec.CommandContext(t.Context(), testenv.Chromium(t), "--headless", "--no-sandbox", "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("chromium --version: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Chromium") {
+		t.Errorf("chromium --version = %q, want a Chromium", out)
 	}
 }
 
