@@ -1,0 +1,90 @@
+package localbus
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/serverless-shop/shop/platform/bus"
+)
+
+// FuzzRecordCodec holds the stored form of a pending or dead event to its
+// promise: a record built from any envelope (any strings, any detail bytes,
+// any time at any whole-minute offset time.Time.MarshalBinary can carry), any attempt
+// count, a next attempt that is unset or any UnixNano time, and any last
+// error decodes to itself, the detail byte for byte and the time as the
+// same instant at the same offset. Decoding arbitrary bytes never panics,
+// and what it accepts encodes to bytes that decode to the same record.
+func FuzzRecordCodec(f *testing.F) {
+	now := time.Date(2026, 11, 27, 8, 0, 0, 123456789, time.UTC)
+	seed := record{Envelope: bus.Envelope{ID: "01935c2e-7d1a-7c3e-9a4b-5d6e7f809123", Source: "com.swn.basket.checkoutbasket",
+		DetailType: "CheckoutBasket", Time: now, Detail: []byte(`{"checkoutId":"c1", "total": 1900.80, "html":"<&>"}`)},
+		Attempts: 3, At: now.Add(time.Second), LastError: "fails on purpose"}
+	b, err := seed.marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed.Envelope.ID, seed.Envelope.Source, seed.Envelope.DetailType, now.Unix(), int64(now.Nanosecond()), int16(0),
+		[]byte(seed.Envelope.Detail), seed.Attempts, seed.At.UnixNano(), seed.LastError, b)
+	f.Add("", "", "", int64(0), int64(0), int16(60), []byte(nil), 0, int64(0), "", []byte{recordVersion})
+	f.Add("\x00", "\xff", "\u2028", int64(-62135596800), int64(0), int16(-1439), []byte{0, 0xff}, -1, int64(-1), "\n", []byte{})
+	f.Add("a", "b", "c", int64(253402300799), int64(999999999), int16(1439), []byte("null"), 1<<62, int64(1<<63-1), "x",
+		[]byte{recordVersion, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	// A record whose time is not a time, and one cut short after its detail.
+	f.Add("", "", "", int64(0), int64(0), int16(0), []byte(nil), 0, int64(0), "", []byte{recordVersion, 0, 0, 0, 1, 9, 0})
+	f.Add("", "", "", int64(0), int64(0), int16(0), []byte(nil), 0, int64(0), "", b[:len(b)-len(seed.LastError)-1])
+	f.Fuzz(func(t *testing.T, id, source, detailType string, sec, nsec int64, offsetMin int16, detail []byte,
+		attempts int, at int64, lastError string, raw []byte) {
+		when := time.Unix(sec, nsec).UTC()
+		if offsetMin %= 24 * 60; offsetMin != 0 {
+			when = when.In(time.FixedZone("", int(offsetMin)*60))
+		}
+		in := record{Envelope: bus.Envelope{ID: id, Source: source, DetailType: detailType, Time: when, Detail: detail},
+			Attempts: attempts, LastError: lastError}
+		if at != 0 {
+			in.At = time.Unix(0, at).UTC()
+		}
+		b, err := in.marshal()
+		if _, terr := when.MarshalBinary(); terr != nil {
+			// The offset -00:01 is the one time.Time.MarshalBinary cannot
+			// carry (it marks UTC); producers stamp events in UTC.
+			if err == nil {
+				t.Fatalf("%+v encodes although its time does not: %v", in, terr)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("%+v does not encode: %v", in, err)
+		}
+		out, err := unmarshalRecord(b)
+		if err != nil || !sameRecord(out, in) {
+			t.Fatalf("%+v encodes to %x, which decodes to %+v, %v", in, b, out, err)
+		}
+
+		got, err := unmarshalRecord(raw)
+		if err != nil {
+			return
+		}
+		b, err = got.marshal()
+		if err != nil {
+			t.Fatalf("%x decodes to %+v, which does not encode: %v", raw, got, err)
+		}
+		if again, err := unmarshalRecord(b); err != nil || !sameRecord(again, got) {
+			t.Fatalf("%x decodes to %+v, which encodes to %x, which decodes to %+v, %v", raw, got, b, again, err)
+		}
+	})
+}
+
+// sameRecord reports whether a and b hold the same event: the same detail
+// bytes, the same instant at the same offset, and every other field equal.
+func sameRecord(a, b record) bool {
+	_, aOff := a.Envelope.Time.Zone()
+	_, bOff := b.Envelope.Time.Zone()
+	if !bytes.Equal(a.Envelope.Detail, b.Envelope.Detail) || !a.Envelope.Time.Equal(b.Envelope.Time) || aOff != bOff {
+		return false
+	}
+	a.Envelope.Detail, b.Envelope.Detail = nil, nil
+	a.Envelope.Time, b.Envelope.Time = time.Time{}, time.Time{}
+	return reflect.DeepEqual(a, b)
+}

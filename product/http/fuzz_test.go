@@ -1,0 +1,245 @@
+package http_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/serverless-shop/shop/platform/auth"
+	"github.com/serverless-shop/shop/platform/httpx"
+	"github.com/serverless-shop/shop/platform/page"
+	"github.com/serverless-shop/shop/product"
+	"github.com/serverless-shop/shop/product/bolt"
+	producthttp "github.com/serverless-shop/shop/product/http"
+)
+
+// MustFuzzCatalog serves /product as cmd/shop mounts it, with the open
+// guard, over an embedded store holding three products; it returns the
+// handler and the first product's id. The store skips fsync and batching
+// delays: a fuzz run writes thousands of products and durability is not
+// what it checks.
+func MustFuzzCatalog(tb testing.TB) (http.Handler, string) {
+	tb.Helper()
+	s, err := bolt.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	s.DB().NoSync, s.DB().MaxBatchDelay = true, 0
+	r := chi.NewRouter()
+	r.NotFound(httpx.NotFound)
+	r.MethodNotAllowed(httpx.MethodNotAllowed)
+	r.Mount("/product", producthttp.NewHandler(product.NewService(s, product.DefaultSource, nil), auth.OpenGuard()).Routes())
+	var first string
+	for _, body := range []string{
+		`{"name":"IPhone X","description":"Flagship","imageFile":"product-1.png","price":950.40,"category":"Phone"}`,
+		`{"name":"Samsung 10","price":840,"category":"Phone"}`,
+		`{"name":"Huawei Plus","price":650.5,"category":"TV"}`,
+	} {
+		rec := serve(r, "POST", "/product", body)
+		if rec.Code != http.StatusCreated {
+			tb.Fatalf("seed product: %d %s", rec.Code, rec.Body)
+		}
+		if first == "" {
+			first = strings.TrimPrefix(rec.Header().Get("Location"), "/product/")
+		}
+	}
+	return r, first
+}
+
+// serve runs one request through h in process, so that a panic in a
+// handler reaches the fuzzer instead of net/http's recovery.
+func serve(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// skipUnreadable skips a target no server hands to a handler: net/http
+// answers a request line it cannot read (a space or a control character
+// in the target) with 400 itself. httptest.NewRequest would panic on it.
+func skipUnreadable(t *testing.T, method, target string) {
+	t.Helper()
+	line := method + " " + target + " HTTP/1.1\r\nHost: shop.test\r\n\r\n"
+	if _, err := http.ReadRequest(bufio.NewReader(strings.NewReader(line))); err != nil {
+		t.Skip("net/http refuses the request line:", err)
+	}
+}
+
+// checkAnswer fails unless rec is an answer the API promises: never a 5xx;
+// a 2xx is application/json holding one well-formed JSON value; anything
+// else is an application/problem+json problem carrying its own status.
+func checkAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	body, ct := rec.Body.Bytes(), rec.Header().Get("Content-Type")
+	switch {
+	case rec.Code >= 500:
+		t.Fatalf("%s: got %d %s, want no 5xx", what, rec.Code, body)
+	case rec.Code >= 200 && rec.Code < 300:
+		if ct != "application/json" || !json.Valid(body) {
+			t.Fatalf("%s: got %d %q %q, want well-formed application/json", what, rec.Code, ct, body)
+		}
+	default:
+		var p httpx.Problem
+		if err := json.Unmarshal(body, &p); ct != "application/problem+json" || err != nil || p.Status != rec.Code {
+			t.Fatalf("%s: got %d %q %q, want an application/problem+json problem with status %d", what, rec.Code, ct, body, rec.Code)
+		}
+	}
+}
+
+// FuzzProductBody sends arbitrary bodies to POST /product and
+// PUT /product/{id}: never a 5xx or a panic, a 2xx is well-formed JSON, and
+// the product it answers is what GET /product/{id} reads back.
+func FuzzProductBody(f *testing.F) {
+	h, existing := MustFuzzCatalog(f)
+	for _, body := range []string{
+		`{"name":"IPhone X","description":"Flagship","imageFile":"product-1.png","price":950.40,"category":"Phone"}`,
+		`{"name":"a","price":0}`,
+		`{"name":"a","price":1.999}`,
+		`{"name":"a","price":"950.40"}`,
+		`{"name":"a","price":-1}`,
+		`{"name":"a","price":1e2}`,
+		`{"name":"a","price":92233720368547758.07}`,
+		`{"name":"a","price":1,"colour":"red"}`,
+		`{"NAME":"upper","PRICE":3}`,
+		`{"name":"a","name":"b","price":1,"price":2}`,
+		`{"name":"\u0000\u001b\u0007\r\n","price":1}`,
+		"{\"name\":\"\xff\xfe\",\"price\":1}",
+		`{"name":"   ","price":1}`,
+		`{"id":"mine","name":"a","price":1}`,
+		`{"name":"a","price":1,"version":1}`,
+		`{"name":"a","price":1} {}`,
+		`[1,2]`,
+		`null`,
+		``,
+	} {
+		f.Add(false, "", []byte(body))
+	}
+	for _, body := range []string{
+		`{"price":899.99}`,
+		`{"price":1,"version":1}`,
+		`{"category":"TV","name":"renamed"}`,
+		`{"id":"other"}`,
+		`{"version":-1}`,
+		`{"price":null,"name":null}`,
+		`{}`,
+	} {
+		f.Add(true, "", []byte(body))
+	}
+	f.Add(true, "no-such-product", []byte(`{"price":1}`))
+	f.Add(true, "%2F..%00", []byte(`{"price":1}`))
+	f.Fuzz(func(t *testing.T, update bool, id string, body []byte) {
+		method, target := "POST", "/product"
+		if update {
+			if id == "" {
+				id = existing
+			}
+			method, target = "PUT", "/product/"+url.PathEscape(id)
+		}
+		what := method + " " + target + " " + string(body)
+		skipUnreadable(t, method, target)
+		rec := serve(h, method, target, string(body))
+		checkAnswer(t, what, rec)
+		if rec.Code >= 300 {
+			return
+		}
+		wantStatus := http.StatusCreated
+		if update {
+			wantStatus = http.StatusOK
+		}
+		var got product.Product
+		if err := json.Unmarshal(rec.Body.Bytes(), &got); rec.Code != wantStatus || err != nil || got.ID == "" {
+			t.Fatalf("%s: got %d %s, want %d and a product", what, rec.Code, rec.Body, wantStatus)
+		}
+		if loc := rec.Header().Get("Location"); !update && loc != "/product/"+got.ID {
+			t.Errorf("%s: Location %q, want /product/%s", what, loc, got.ID)
+		}
+		read := serve(h, "GET", "/product/"+url.PathEscape(got.ID), "")
+		checkAnswer(t, "GET after "+what, read)
+		var back product.Product
+		if err := json.Unmarshal(read.Body.Bytes(), &back); err != nil || !reflect.DeepEqual(back, got) {
+			t.Fatalf("%s: answered %s, but GET reads %s", what, rec.Body, read.Body)
+		}
+	})
+}
+
+// FuzzProductList sends arbitrary query strings, and cursors of arbitrary
+// content, to GET /product: never a 5xx or a panic, a 200 is a well-formed
+// listing, and its next cursor is accepted by the same listing.
+func FuzzProductList(f *testing.F) {
+	h, existing := MustFuzzCatalog(f)
+	for _, q := range []string{
+		"", "limit=1", "limit=2&category=Phone", "category=Phone&limit=1", "category=TV", "limit=0", "limit=1001",
+		"limit=-1", "limit=1e3", "limit=%ZZ", "category=%ZZ", "category=%00", "limit=1&limit=2", "cursor=bm90LWEtY3Vyc29y",
+		"cursor=", "cursor=e30", "colour=red", "limit=99999999999999999999", "category=" + strings.Repeat("x", 200),
+	} {
+		f.Add(q, "", "", "", "")
+	}
+	f.Add("limit=1", "id", existing, "", "")
+	f.Add("limit=1&category=Phone", "id", existing, "category", "Phone")
+	f.Add("category=Phone", "id", existing, "category", "TV")
+	f.Add("", "id", "", "", "")
+	f.Add("", "id", "\x00", "category", "")
+	f.Add("", "userName", "ada", "", "")
+	f.Fuzz(func(t *testing.T, query, k1, v1, k2, v2 string) {
+		target := "/product?" + withCursor(query, k1, v1, k2, v2)
+		skipUnreadable(t, "GET", target)
+		rec := serve(h, "GET", target, "")
+		checkAnswer(t, "GET "+target, rec)
+		if rec.Code != http.StatusOK {
+			return
+		}
+		var l httpx.List[product.Product]
+		if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil || l.Items == nil {
+			t.Fatalf("GET %s: got %s, want a listing", target, rec.Body)
+		}
+		if l.NextCursor == "" {
+			return
+		}
+		next := "/product?" + nextPage(t, target, l.NextCursor)
+		rec = serve(h, "GET", next, "")
+		checkAnswer(t, "GET "+next, rec)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s (the next page of %s): got %d %s, want 200", next, target, rec.Code, rec.Body)
+		}
+	})
+}
+
+// withCursor puts a cursor of the given keys and values in front of query,
+// where it wins over a cursor the query itself holds: fuzzing the cursor's
+// content directly reaches the store's start keys, which mutating base64
+// text rarely does.
+func withCursor(query, k1, v1, k2, v2 string) string {
+	if k1 == "" {
+		return query
+	}
+	c := page.Cursor{k1: v1}
+	if k2 != "" {
+		c[k2] = v2
+	}
+	return "cursor=" + url.QueryEscape(c.Encode()) + "&" + query
+}
+
+// nextPage is the query of the page after target's: the same parameters,
+// with cursor replaced by next.
+func nextPage(t *testing.T, target, next string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatalf("parse %s: %v", target, err)
+	}
+	q := u.Query()
+	q.Set("cursor", next)
+	return q.Encode()
+}
