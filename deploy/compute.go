@@ -28,9 +28,11 @@ import (
 const PassThroughPath = "/events"
 
 // publicPaths are the HTTP API paths anyone may GET without a token: the
-// catalog and the probes. On Lambda every other route, and every other
-// method on these, needs a token from the user pool.
-var publicPaths = []string{"/product", "/product/{id}", "/healthz", "/readyz"}
+// catalog, the probes, and the API's contract and reference page (the
+// server's public operations in api/openapi.yaml). On Lambda every other
+// route, and every other method on these, needs a token from the user pool.
+var publicPaths = []string{"/product", "/product/{id}", "/healthz", "/readyz",
+	"/openapi.yaml", "/openapi.json", "/docs", "/docs/{asset}"}
 
 // sqsBatchSize is the number of messages per Lambda invocation; partial
 // failures are reported per message, so a larger batch costs no redelivery.

@@ -340,6 +340,11 @@ func TestHTTPAPI(t *testing.T) {
 		"GET /product/{id}": public,
 		"GET /healthz":      public,
 		"GET /readyz":       public,
+		// The contract and its reference page, likewise.
+		"GET /openapi.yaml": public,
+		"GET /openapi.json": public,
+		"GET /docs":         public,
+		"GET /docs/{asset}": public,
 		// Everything else, other methods on the paths above included, falls
 		// to $default: API Gateway rejects it without a valid token before
 		// the function runs.

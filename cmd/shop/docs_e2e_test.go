@@ -1,8 +1,10 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,6 +27,25 @@ import (
 // screenshotPath is the README's picture of the reference page, rewritten
 // by TestDocsInABrowser when SHOP_UPDATE_SCREENSHOT=1.
 const screenshotPath = "../../docs/api-reference.png"
+
+// TestSpecServed fetches the document and the reference page the way the
+// browser does, through shoptest, which holds them to the spec too.
+func TestSpecServed(t *testing.T) {
+	shop := shoptest.Start(t, bin)
+	if got := shop.Must(t, http.StatusOK, "GET", "/openapi.yaml", nil).Body; !bytes.Equal(got, api.Spec()) {
+		t.Error("GET /openapi.yaml is not api/openapi.yaml")
+	}
+	var doc struct{ OpenAPI string }
+	shop.Must(t, http.StatusOK, "GET", "/openapi.json", nil).Decode(t, &doc)
+	if !strings.HasPrefix(doc.OpenAPI, "3.1.") {
+		t.Errorf("GET /openapi.json: openapi %q, want 3.1", doc.OpenAPI)
+	}
+	for _, p := range []string{"/docs", "/docs/init.js", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css"} {
+		shop.Must(t, http.StatusOK, "GET", p, nil)
+		shop.Must(t, http.StatusOK, "HEAD", p, nil)
+	}
+	shop.Must(t, http.StatusNotFound, "GET", "/docs/swagger-ui-bundle.js.map", nil)
+}
 
 // TestDocsInABrowser loads /docs from the real binary in headless Chromium:
 // the reference renders, shows every operation's path, writes no error to

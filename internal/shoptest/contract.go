@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -42,6 +43,10 @@ type contract struct {
 }
 
 var loadContract = sync.OnceValues(func() (*contract, error) {
+	// The reference page and its assets are text the spec does not look into.
+	for _, ct := range []string{"text/html", "text/css", "text/javascript"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
+	}
 	spec, err := openapi3.NewLoader().LoadFromData(api.Spec())
 	if err != nil {
 		return nil, fmt.Errorf("load openapi.yaml: %w", err)
@@ -74,6 +79,13 @@ func (c *contract) check(x exchange) error {
 		return nil
 	}
 	req.Header = x.header.Clone()
+	// The router cleans paths before matching (middleware.CleanPath), as the
+	// spec's conventions say: /product/ is /product.
+	if clean := path.Clean(req.URL.EscapedPath()); clean != req.URL.EscapedPath() {
+		if req.URL, err = req.URL.Parse(clean + "?" + req.URL.RawQuery); err != nil {
+			return err
+		}
+	}
 
 	route, params, err := c.find(req)
 	switch {
