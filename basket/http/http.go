@@ -2,6 +2,7 @@
 package http
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -119,6 +120,15 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	hints := errs.Fields{}
+	for i, it := range in.Items {
+		checkHint(hints, fmt.Sprintf("items[%d].price", i), it.Price, '0')
+		checkHint(hints, fmt.Sprintf("items[%d].productName", i), it.ProductName, '"')
+	}
+	if err := hints.Err(); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
 	b := basket.Basket{UserName: userName, Items: make([]basket.Item, len(in.Items))}
 	for i, it := range in.Items {
 		b.Items[i] = basket.Item{ProductID: it.ProductID, Quantity: it.Quantity, Color: it.Color}
@@ -228,6 +238,11 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
+	hints := errs.Fields{}
+	if checkHint(hints, "totalPrice", in.TotalPrice, '0'); len(hints) > 0 {
+		httpx.Error(w, r, hints.Err())
+		return
+	}
 	req := basket.CheckoutRequest{UserName: userName, FirstName: in.FirstName, LastName: in.LastName,
 		Email: in.Email, Address: in.Address, PaymentMethod: in.PaymentMethod, CardInfo: in.CardInfo}
 	key, err := idempotencyKey(r)
@@ -244,6 +259,20 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", "/order/"+rc.UserName)
 	httpx.JSON(w, http.StatusAccepted, receiptJSON{CheckoutID: rc.CheckoutID, UserName: rc.UserName,
 		OrderDate: rc.CheckedOutAt.UTC().Format(OrderDateLayout), TotalPrice: rc.TotalPrice, Status: "Accepted"})
+}
+
+// checkHint records in bad when a value the client may send and the server
+// ignores (a price or a name it read earlier) is present but not of kind
+// ('0' a number, '"' a string): ignored, but still held to the contract.
+func checkHint(bad errs.Fields, field string, v jsontext.Value, kind jsontext.Kind) {
+	if len(v) == 0 || v.Kind() == kind {
+		return
+	}
+	reason := "must be a number"
+	if kind == '"' {
+		reason = "must be a string"
+	}
+	bad.Add(field, reason)
 }
 
 // owner returns the user a basket or checkout is for: the signed-in

@@ -79,6 +79,14 @@ func TestStrictJSON(t *testing.T) {
 		{"FractionalQuantityOfSecond", "POST", "/basket", `{"items":[{"productId":"` + id + `","quantity":1},{"productId":"` + id + `","quantity":2.5}]}`, "items[1].quantity", "must be an integer"},
 		{"UnknownFieldInItem", "POST", "/basket", `{"items":[{"productId":"` + id + `","quantity":1,"qty":2}]}`, "items[0].qty", "is not a known field"},
 		{"StringPaymentMethod", "POST", "/basket/checkout", `{"paymentMethod":"card"}`, "paymentMethod", "must be an integer"},
+		{"IDOnCreate", "POST", "/product", `{"id":"","name":"x","price":1}`, "id", "is assigned by the server and cannot be changed"},
+		{"NullCategory", "POST", "/product", `{"name":"x","price":1,"category":null}`, "category", "must not be null"},
+		{"NullItems", "POST", "/basket", `{"items":null}`, "items", "must not be null"},
+		{"NullColor", "POST", "/basket", `{"items":[{"productId":"` + id + `","quantity":1,"color":null}]}`, "items[0].color", "must not be null"},
+		{"NullPaymentMethod", "POST", "/basket/checkout", `{"paymentMethod":null}`, "paymentMethod", "must not be null"},
+		{"PriceHintNotANumber", "POST", "/basket", `{"items":[{"productId":"` + id + `","quantity":1,"price":"x"}]}`, "items[0].price", "must be a number"},
+		{"NameHintNotAString", "POST", "/basket", `{"items":[{"productId":"` + id + `","quantity":1,"productName":3}]}`, "items[0].productName", "must be a string"},
+		{"TotalPriceHintNotANumber", "POST", "/basket/checkout", `{"totalPrice":"x"}`, "totalPrice", "must be a number"},
 	} {
 		caller := swn
 		if strings.HasPrefix(c.path, "/product") {
@@ -128,6 +136,8 @@ func TestStrictQuery(t *testing.T) {
 		{"ParameterOnHealthz", "/healthz?verbose=1", "verbose", "is not a parameter of this route", shop},
 		{"UnknownOrderParameter", "/order?status=open", "status", "is not a parameter of this route", swn},
 		{"MalformedOrderDate", "/order/swn?orderDate=%ZZ", "orderDate", "is not valid percent-encoding", swn},
+		{"EmptyLimit", "/product?limit=", "limit", "must be an integer from 1 to 1000", shop},
+		{"EmptyCursor", "/product?cursor=", "cursor", "is not a cursor this server issued", shop},
 	} {
 		mustProblem(t, c.name, c.caller.Do(t, "GET", c.path, nil), http.StatusBadRequest, "invalid", c.field, c.reason)
 	}

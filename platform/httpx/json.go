@@ -40,7 +40,7 @@ func Decode(r *http.Request, v any) error {
 	if k := dec.PeekKind(); k != '{' && k != 0 {
 		return errs.Errorf(errs.Invalid, "The body must be a JSON object.")
 	}
-	err = jsonv2.UnmarshalDecode(dec, v, jsonv2.RejectUnknownMembers(true))
+	err = jsonv2.UnmarshalDecode(dec, v, jsonv2.RejectUnknownMembers(true), jsonv2.WithUnmarshalers(refuseNull))
 	if err == nil {
 		if _, err = dec.ReadToken(); errors.Is(err, io.EOF) {
 			return nil
@@ -54,6 +54,18 @@ func Decode(r *http.Request, v any) error {
 	}
 	return decodeError(reflect.TypeOf(v), err)
 }
+
+// refuseNull makes null a wrongly typed value wherever it appears, rather
+// than the zero value it would decode to: the API has no nullable fields.
+// Raw values (jsontext.Value) are left to their handler.
+var refuseNull = jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v any) error {
+	if _, raw := v.(*jsontext.Value); raw || dec.PeekKind() != 'n' {
+		return errors.ErrUnsupported
+	}
+	return errNull
+})
+
+var errNull = errors.New("null")
 
 // bodyReader keeps the first error reading the body, so that a failure of
 // the connection is told from a failure of the JSON.
@@ -115,6 +127,8 @@ func decodeError(t reflect.Type, err error) error {
 		switch {
 		case errors.Is(err, jsonv2.ErrUnknownName):
 			return errs.Fields{field: "is not a known field"}.Err()
+		case errors.Is(err, errNull) && field != "":
+			return errs.Fields{field: "must not be null"}.Err()
 		case field == "":
 			return errs.Errorf(errs.Invalid, "The body must be a JSON object.")
 		}

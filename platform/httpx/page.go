@@ -16,15 +16,17 @@ func ParsePage(r *http.Request) (page.Request, error) {
 	q := r.URL.Query()
 	p := page.Request{Limit: page.DefaultLimit}
 	bad := errs.Fields{}
-	if s := q.Get("limit"); s != "" {
+	// Present but empty is an error, not the default: ?limit= is a mistake.
+	if q.Has("limit") {
+		s := q.Get("limit")
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > page.MaxLimit {
 			bad.Add("limit", "must be an integer from 1 to "+strconv.Itoa(page.MaxLimit))
 		}
 		p.Limit = n
 	}
-	if s := q.Get("cursor"); s != "" {
-		c, err := page.Decode(s)
+	if q.Has("cursor") {
+		c, err := page.Decode(q.Get("cursor"))
 		if err != nil {
 			bad.Add("cursor", "is not a cursor this server issued")
 		}

@@ -53,7 +53,7 @@ type input struct {
 // patch validates the input's shape and converts it; pathID is "" on create.
 func (in *input) patch(pathID string) (product.Patch, error) {
 	bad := errs.Fields{}
-	if in.ID != nil && *in.ID != pathID {
+	if in.ID != nil && (pathID == "" || *in.ID != pathID) {
 		bad.Add("id", "is assigned by the server and cannot be changed")
 	}
 	if pathID == "" && in.Version != nil {
