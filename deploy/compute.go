@@ -85,7 +85,7 @@ func (s *ShopStack) grantData(grantee awsiam.IGrantable) {
 	s.Bus.GrantPutEventsTo(grantee, nil)
 }
 
-func (s *ShopStack) addLambda(props *ShopStackProps) {
+func (s *ShopStack) addLambda(props *ShopStackProps) frontDoor {
 	var code awslambda.DockerImageCode
 	if props.Image.RepositoryName != "" {
 		repo, tag := s.repository(props.Image)
@@ -124,7 +124,12 @@ func (s *ShopStack) addLambda(props *ShopStackProps) {
 		Environment:  &env,
 		LogGroup:     logs,
 		Description:  jsii.String("shop modular monolith behind the Lambda Web Adapter"),
+		// Lambda records each invocation in X-Ray; the request's
+		// X-Amzn-Trace-Id (and the trace id in the adapter's
+		// x-amzn-lambda-context header) let the server's spans join it.
+		Tracing: awslambda.Tracing_ACTIVE,
 	})
+	s.Function = fn
 	s.grantData(fn)
 	// The event sources grant the function receive/delete on their queues.
 	for _, q := range []awslambdaeventsources.SqsEventSource{
@@ -178,9 +183,10 @@ func (s *ShopStack) addLambda(props *ShopStackProps) {
 		Value:       api.ApiEndpoint(),
 		Description: jsii.String("Base URL of the shop API"),
 	})
+	return lambdaFrontDoor(api, fn)
 }
 
-func (s *ShopStack) addFargate(props *ShopStackProps) {
+func (s *ShopStack) addFargate(props *ShopStackProps) frontDoor {
 	var image awsecs.ContainerImage
 	if props.Image.RepositoryName != "" {
 		repo, tag := s.repository(props.Image)
@@ -254,4 +260,5 @@ func (s *ShopStack) addFargate(props *ShopStackProps) {
 		Value:       jsii.String("http://" + *svc.LoadBalancer().LoadBalancerDnsName()),
 		Description: jsii.String("Base URL of the shop API"),
 	})
+	return fargateFrontDoor(svc)
 }

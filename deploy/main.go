@@ -11,6 +11,7 @@
 //	imageRepository / DEPLOY_IMAGE_REPOSITORY  use an image already in ECR …
 //	imageTag / DEPLOY_IMAGE_TAG              … with this tag (latest)
 //	eventBusName / DEPLOY_EVENT_BUS_NAME     EventBridge bus name (SwnEventBus)
+//	alarmEmail / DEPLOY_ALARM_EMAIL          e-mail address subscribed to the alarm topic (none)
 package main
 
 import (
@@ -38,15 +39,29 @@ func run() error {
 	}
 	app := awscdk.NewApp(appProps)
 
-	compute, err := ParseCompute(setting(app, "compute", "DEPLOY_COMPUTE"))
+	name, props, err := StackFromContext(app)
 	if err != nil {
 		return err
+	}
+	if _, err := NewShopStack(app, name, props); err != nil {
+		return err
+	}
+	app.Synth(nil)
+	return nil
+}
+
+// StackFromContext reads the stack's name and props from the app's context,
+// or the environment, as the package comment lists them.
+func StackFromContext(app awscdk.App) (string, *ShopStackProps, error) {
+	compute, err := ParseCompute(setting(app, "compute", "DEPLOY_COMPUTE"))
+	if err != nil {
+		return "", nil, err
 	}
 	name := setting(app, "stackName", "DEPLOY_STACK_NAME")
 	if name == "" {
 		name = "ShopStack"
 	}
-	_, err = NewShopStack(app, name, &ShopStackProps{
+	return name, &ShopStackProps{
 		StackProps: awscdk.StackProps{
 			// Account and region come from the CLI's profile when deploying;
 			// left empty, the template stays environment-agnostic offline.
@@ -58,13 +73,9 @@ func run() error {
 			RepositoryName: setting(app, "imageRepository", "DEPLOY_IMAGE_REPOSITORY"),
 			Tag:            setting(app, "imageTag", "DEPLOY_IMAGE_TAG"),
 		},
-		Names: Names{EventBus: setting(app, "eventBusName", "DEPLOY_EVENT_BUS_NAME")},
-	})
-	if err != nil {
-		return err
-	}
-	app.Synth(nil)
-	return nil
+		Names:      Names{EventBus: setting(app, "eventBusName", "DEPLOY_EVENT_BUS_NAME")},
+		AlarmEmail: setting(app, "alarmEmail", "DEPLOY_ALARM_EMAIL"),
+	}, nil
 }
 
 // setting reads a CDK context value, falling back to an environment variable.

@@ -3,12 +3,16 @@ package main
 import (
 	"fmt"
 	"maps"
+	"net/mail"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -91,6 +95,8 @@ type ShopStackProps struct {
 	Names Names
 	// DesiredCount is the number of Fargate tasks; 1 when zero.
 	DesiredCount int
+	// AlarmEmail, when set, is subscribed to AlarmTopic.
+	AlarmEmail string
 }
 
 // ShopStack is the deployed shop: its data, its event plumbing and the
@@ -122,6 +128,12 @@ type ShopStack struct {
 	Issuer string
 	// Environment is what the server container is started with.
 	Environment map[string]string
+	// Function runs the server in Lambda mode; nil on Fargate.
+	Function awslambda.IFunction
+	// AlarmTopic receives every alarm's state changes.
+	AlarmTopic awssns.Topic
+	// Dashboard graphs traffic, queues, dead letters and compute.
+	Dashboard awscloudwatch.Dashboard
 }
 
 // Timeouts shared by the compute and the queues: SQS must hide a message for
@@ -141,6 +153,12 @@ func NewShopStack(scope constructs.Construct, id string, props *ShopStackProps) 
 	compute, err := ParseCompute(string(props.Compute))
 	if err != nil {
 		return nil, err
+	}
+	if e := props.AlarmEmail; e != "" {
+		// SNS takes a bare address; anything else would fail only at deploy time.
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			return nil, fmt.Errorf("alarm e-mail %q is not a bare e-mail address", e)
+		}
 	}
 	// Work on a copy: defaults filled in here must not leak into the caller's props.
 	p := *props
@@ -208,12 +226,14 @@ func NewShopStack(scope constructs.Construct, id string, props *ShopStackProps) 
 
 	s.Environment = s.serverEnvironment(busName)
 	maps.Copy(s.Environment, s.authEnvironment())
+	var door frontDoor
 	switch compute {
 	case ComputeFargate:
-		s.addFargate(props)
+		door = s.addFargate(props)
 	default:
-		s.addLambda(props)
+		door = s.addLambda(props)
 	}
+	s.addMonitoring(door, props.AlarmEmail)
 	return s, nil
 }
 

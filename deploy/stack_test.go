@@ -45,10 +45,17 @@ func MustSynth(tb testing.TB, compute deploy.Compute) *synth {
 	if err != nil {
 		tb.Fatalf("NewShopStack: %v", err)
 	}
+	s := mustTemplate(tb, stack)
+	synthesised[compute] = s
+	return s
+}
+
+// mustTemplate synthesises stack.
+func mustTemplate(tb testing.TB, stack *deploy.ShopStack) *synth {
+	tb.Helper()
 	s := &synth{stack: stack}
 	mustCDK(tb, func() { s.template = assertions.Template_FromStack(stack.Stack, nil) })
 	s.json = normalise(tb, s.template.ToJSON())
-	synthesised[compute] = s
 	return s
 }
 
@@ -95,7 +102,11 @@ func resources(s *synth, typ string) map[string]map[string]any {
 	for id, r := range s.json["Resources"].(map[string]any) {
 		r := r.(map[string]any)
 		if r["Type"] == typ {
-			out[id] = r["Properties"].(map[string]any)
+			props, _ := r["Properties"].(map[string]any) // absent when empty
+			if props == nil {
+				props = map[string]any{}
+			}
+			out[id] = props
 		}
 	}
 	return out
@@ -297,6 +308,16 @@ func TestFunction(t *testing.T) {
 			"AWS_LWA_READINESS_CHECK_PATH": "/readyz",
 			"AWS_LWA_ERROR_STATUS_CODES":   "500-599",
 		})
+		// X-Ray active tracing: Lambda samples and records each invocation.
+		if got, want := fn["TracingConfig"], map[string]any{"Mode": "Active"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("TracingConfig: got %v, want %v", got, want)
+		}
+	}
+	policies, _ := json.Marshal(resources(s, "AWS::IAM::Policy"))
+	for _, action := range []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords"} {
+		if !strings.Contains(string(policies), `"`+action+`"`) {
+			t.Errorf("no IAM policy allows %s", action)
+		}
 	}
 }
 
