@@ -199,6 +199,22 @@ if command -v chromium >/dev/null 2>&1; then
 	export SHOP_TEST_CHROMIUM="$(command -v chromium)"
 fi
 
+# A scrape of /metrics is checked by promtool, from Debian's prometheus
+# package (the server it also brings is never started), installed here
+# when missing.
+if ! command -v promtool >/dev/null 2>&1; then
+	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+		log "apt-get install prometheus (promtool, for the metrics test)"
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; } \
+			>"$LOG_DIR/apt-prometheus.log" 2>&1 || die "apt-get install prometheus failed (log: $LOG_DIR/apt-prometheus.log)"
+	else
+		log "promtool not found and not root: the metrics scrape test will skip (fail with CI=true)"
+	fi
+fi
+if command -v promtool >/dev/null 2>&1; then
+	export SHOP_TEST_PROMTOOL="$(command -v promtool)"
+fi
+
 # --- checks and tests --------------------------------------------------------
 
 PKGS=()

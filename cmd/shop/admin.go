@@ -19,7 +19,8 @@ import (
 
 // startAdmin serves the operator's endpoints on their own listener, never on
 // the public port, when SHOP_ADMIN_ADDR is set: net/http/pprof under
-// /debug/pprof/ and, with the local bus, its dead letters under /deadletters.
+// /debug/pprof/, the metrics at /metrics (Prometheus text format) and, with
+// the local bus, its dead letters under /deadletters.
 func (m *Main) startAdmin(lb *localbus.Bus) error {
 	if m.cfg.AdminAddr == "" {
 		return nil
@@ -36,6 +37,7 @@ func (m *Main) startAdmin(lb *localbus.Bus) error {
 	if lb != nil {
 		r.Mount("/deadletters", deadLetterRoutes(lb))
 	}
+	r.Handle("/metrics", m.metrics.handler(m.log))
 	ln, err := net.Listen("tcp", m.cfg.AdminAddr)
 	if err != nil {
 		return fmt.Errorf("listen on SHOP_ADMIN_ADDR %s: %w", m.cfg.AdminAddr, err)

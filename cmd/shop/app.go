@@ -46,6 +46,8 @@ type Main struct {
 	relays []*outbox.Relay
 	// checks are the readiness probes of the stores.
 	checks map[string]func(context.Context) error
+	// metrics are nil, and cost nothing, without an operator listener.
+	metrics *instruments
 }
 
 // NewMain returns a program logging to w.
@@ -54,7 +56,7 @@ func NewMain(cfg Config, w io.Writer) *Main {
 	// Handlers and bus subscribers log through zerolog.Ctx; without a
 	// logger in their context, they get this one.
 	zerolog.DefaultContextLogger = &log
-	return &Main{cfg: cfg, log: log, checks: map[string]func(context.Context) error{}}
+	return &Main{cfg: cfg, log: log, checks: map[string]func(context.Context) error{}, metrics: newInstruments(cfg)}
 }
 
 // Run opens everything, starts listening and returns once the server
@@ -66,7 +68,7 @@ func (m *Main) Run(ctx context.Context) error {
 	r := chi.NewRouter()
 	// GetHead answers HEAD on every GET route; httpx.MethodNotAllowed
 	// answers OPTIONS (204) and every 405 with Allow.
-	r.Use(httpx.RequestLogger(m.log), httpx.Recoverer, middleware.CleanPath, httpx.GetHead,
+	r.Use(httpx.RequestLogger(m.log, m.metrics.requests()...), httpx.Recoverer, middleware.CleanPath, httpx.GetHead,
 		httpx.BodyDeadline(m.cfg.BodyTimeout))
 	if len(m.cfg.CORSOrigins) > 0 {
 		// Without origins the middleware is left out, since it would allow

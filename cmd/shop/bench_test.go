@@ -13,11 +13,13 @@ import (
 
 // benchServer runs the whole program on the embedded store and returns its
 // handler (the production middleware chain and router), with a product and
-// a basket of user swn in it, and swn's token.
+// a basket of user swn in it, and swn's token. The operator listener is on,
+// so requests pay for the metrics as they do where someone reads them.
 func benchServer(b *testing.B) (h http.Handler, productID, token string) {
 	b.Helper()
 	dir := b.TempDir()
-	cfg, err := LoadConfig([]string{"PORT=0", "SHOP_HOST=127.0.0.1", "SHOP_DATA_DIR=" + dir, "SHOP_LOG_LEVEL=warn"})
+	cfg, err := LoadConfig([]string{"PORT=0", "SHOP_HOST=127.0.0.1", "SHOP_DATA_DIR=" + dir, "SHOP_LOG_LEVEL=warn",
+		"SHOP_ADMIN_ADDR=127.0.0.1:0"})
 	if err != nil {
 		b.Fatal(err)
 	}

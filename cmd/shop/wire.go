@@ -100,6 +100,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	if err := b.Subscribe("ordering", []string{m.cfg.CheckoutDetailType}, orders.HandleCheckout); err != nil {
 		return err
 	}
+	m.metrics.subscriptions("basket", "ordering")
 	r.Mount("/order", orderinghttp.NewHandler(orders, guard).Routes())
 
 	if err := b.Start(bgCtx); err != nil {
@@ -138,7 +139,8 @@ func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 		if m.cfg.BasketQueueURL != "" {
 			queues["basket"] = m.cfg.BasketQueueURL
 		}
-		opts := awsbus.Options{EventBusName: m.cfg.EventBusName, Queues: queues, Poll: m.cfg.SQSPoll, Log: m.log}
+		opts := awsbus.Options{EventBusName: m.cfg.EventBusName, Queues: queues, Poll: m.cfg.SQSPoll, Log: m.log,
+			Observer: m.metrics.busObserver(), MaxReceiveCount: sqsMaxReceiveCount}
 		if !m.cfg.SQSPoll {
 			// On Lambda a handler must give up before the invocation's own
 			// timeout (30 s in deploy/), or healthy records of the batch are
@@ -155,7 +157,8 @@ func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 	if err := os.MkdirAll(m.cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create SHOP_DATA_DIR: %w", err)
 	}
-	b, err := localbus.Open(filepath.Join(m.cfg.DataDir, "bus.db"), localbus.WithLogger(m.log))
+	b, err := localbus.Open(filepath.Join(m.cfg.DataDir, "bus.db"), localbus.WithLogger(m.log),
+		localbus.WithObserver(m.metrics.busObserver()))
 	if err != nil {
 		return nil, fmt.Errorf("open bus: %w", err)
 	}
@@ -170,6 +173,7 @@ func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 func (m *Main) relay(name string, store outbox.Store, pub bus.Publisher) func() {
 	rl := outbox.NewRelay(store, pub, relayInterval, m.log.With().Str("outbox", name).Logger())
 	m.relays = append(m.relays, rl)
+	m.metrics.addOutbox(name, store)
 	return rl.Notify
 }
 
@@ -190,7 +194,7 @@ func (m *Main) openProducts(db dynamo.API, pub bus.Publisher) (*product.Service,
 		store, ob = s, outbox.NewBoltStore(s.DB())
 	}
 	m.checks["product"] = store.Ping
-	return product.NewService(store, m.cfg.ProductSource, m.relay("product", ob, pub)), nil
+	return product.NewService(m.metrics.products(store), m.cfg.ProductSource, m.relay("product", ob, pub)), nil
 }
 
 func (m *Main) openBaskets(db dynamo.API, pub bus.Publisher) (*basket.Service, error) {
@@ -210,7 +214,7 @@ func (m *Main) openBaskets(db dynamo.API, pub bus.Publisher) (*basket.Service, e
 		store, ob = s, outbox.NewBoltStore(s.DB())
 	}
 	m.checks["basket"] = store.Ping
-	return basket.NewService(store, m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay("basket", ob, pub)), nil
+	return basket.NewService(m.metrics.baskets(store), m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay("basket", ob, pub)), nil
 }
 
 func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
@@ -226,7 +230,7 @@ func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
 		store = s
 	}
 	m.checks["ordering"] = store.Ping
-	return ordering.NewService(store, ordering.WithLogger(m.log.With().Str("module", "ordering").Logger())), nil
+	return ordering.NewService(m.metrics.orders(store), ordering.WithLogger(m.log.With().Str("module", "ordering").Logger())), nil
 }
 
 func (m *Main) createTables(ctx context.Context, db dynamo.API) error {

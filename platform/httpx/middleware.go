@@ -45,6 +45,15 @@ func SetUser(ctx context.Context, user string) {
 	}
 }
 
+// RequestObserver is told of every request a RequestLogger serves, to count
+// it: Begin as it arrives, End once it is answered, with the route pattern,
+// status and duration of its log line (so it reads no clock of its own).
+// Both run on the request's goroutine and must be cheap.
+type RequestObserver interface {
+	Begin()
+	End(route string, status int, d time.Duration)
+}
+
 // RequestLogger gives every request an id and writes one line per request:
 // method, route pattern, status, bytes, duration, request id and the
 // signed-in user (never a token). The id is the client's X-Request-Id when
@@ -52,8 +61,9 @@ func SetUser(ctx context.Context, user string) {
 // X-Request-Id. Every response also carries X-Content-Type-Options: nosniff.
 // Handlers log through zerolog.Ctx, which falls back to
 // zerolog.DefaultContextLogger; cmd/shop sets that once, sparing every
-// request a copy of itself carrying a logger.
-func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
+// request a copy of itself carrying a logger. Every obs is told of every
+// request.
+func RequestLogger(log zerolog.Logger, obs ...RequestObserver) func(http.Handler) http.Handler {
 	l := &log
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -68,11 +78,18 @@ func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
 			h.Set("X-Content-Type-Options", "nosniff")
 			r = r.WithContext(context.WithValue(r.Context(), requestKey{}, rq))
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			for _, o := range obs {
+				o.Begin()
+			}
 			defer func() {
+				d := time.Since(start)
 				route := routePattern(chi.RouteContext(r.Context()))
 				status := ww.Status()
 				if status == 0 {
 					status = http.StatusOK
+				}
+				for _, o := range obs {
+					o.End(route, status, d)
 				}
 				ev := l.Info()
 				if status >= 500 {
@@ -83,7 +100,7 @@ func RequestLogger(log zerolog.Logger) func(http.Handler) http.Handler {
 					ev = ev.Str("user", rq.user)
 				}
 				ev.Int("status", status).Int("bytes", ww.BytesWritten()).
-					Dur("duration", time.Since(start)).Msg("request")
+					Dur("duration", d).Msg("request")
 			}()
 			next.ServeHTTP(ww, r)
 		})

@@ -75,3 +75,25 @@ func (s *BoltStore) Remove(_ context.Context, ids ...string) error {
 		return nil
 	})
 }
+
+// Stats counts the waiting events and reads the oldest one's time: the
+// first key, since ids sort by time.
+func (s *BoltStore) Stats(_ context.Context) (Stats, error) {
+	var st Stats
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(Bucket)
+		if b == nil {
+			return nil
+		}
+		st.Depth = b.Stats().KeyN
+		if _, v := b.Cursor().First(); v != nil {
+			var e bus.Envelope
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			st.Oldest = e.Time
+		}
+		return nil
+	})
+	return st, err
+}

@@ -77,6 +77,47 @@ func (s *DynamoStore) Pending(ctx context.Context, limit int) ([]bus.Envelope, e
 	return events, nil
 }
 
+// Stats counts this stream's waiting events (one consistent COUNT query,
+// page by page) and reads the oldest one's time: the first id, since ids
+// sort by time. It reads only keys and one event, so a scrape costs a few
+// read units however full the outbox is.
+func (s *DynamoStore) Stats(ctx context.Context) (Stats, error) {
+	var st Stats
+	key := func() *dynamodb.QueryInput {
+		return &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			KeyConditionExpression:    aws.String("#s = :s"),
+			ExpressionAttributeNames:  map[string]string{"#s": "stream"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: s.stream}},
+			ConsistentRead:            aws.Bool(true),
+		}
+	}
+	count := key()
+	count.Select = types.SelectCount
+	for {
+		out, err := s.db.Query(ctx, count)
+		if err != nil {
+			return Stats{}, dynamo.Wrap(err, "count outbox")
+		}
+		st.Depth += int(out.Count)
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		count.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if st.Depth == 0 {
+		return st, nil
+	}
+	events, err := s.Pending(ctx, 1)
+	if err != nil {
+		return Stats{}, err
+	}
+	if len(events) > 0 {
+		st.Oldest = events[0].Time
+	}
+	return st, nil
+}
+
 // Remove implements Store.
 func (s *DynamoStore) Remove(ctx context.Context, ids ...string) error {
 	for _, id := range ids {

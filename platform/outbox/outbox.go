@@ -24,6 +24,14 @@ type Store interface {
 	Remove(ctx context.Context, ids ...string) error
 }
 
+// Stats is what an outbox holds at one moment, for metrics.
+type Stats struct {
+	// Depth is how many events wait to be published.
+	Depth int
+	// Oldest is the Time of the oldest waiting event; zero when none waits.
+	Oldest time.Time
+}
+
 // Relay publishes what an outbox holds. One Relay runs per outbox in a
 // process; several processes may relay the same outbox, at the price of
 // duplicates that consumers absorb.

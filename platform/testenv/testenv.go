@@ -1,7 +1,7 @@
 // Package testenv connects integration tests to the local AWS emulators that
 // scripts/test.sh starts (DynamoDB Local, the fauxqs SQS emulator and the
-// cognito-local Cognito user pool emulator), and to the Chromium it installs
-// for the browser tests.
+// cognito-local Cognito user pool emulator), and to the Chromium and the
+// promtool it installs for the browser and metrics tests.
 //
 // Outside CI a test whose emulator is not configured is skipped with a reason,
 // so `go test ./...` stays usable on a machine without Java or Node. In CI
@@ -35,6 +35,9 @@ const (
 	CognitoEndpointEnv = "SHOP_TEST_COGNITO_ENDPOINT"
 	// ChromiumEnv names the variable holding the path of Debian's chromium.
 	ChromiumEnv = "SHOP_TEST_CHROMIUM"
+	// PromtoolEnv names the variable holding the path of Prometheus's
+	// promtool (Debian's prometheus package).
+	PromtoolEnv = "SHOP_TEST_PROMTOOL"
 )
 
 // Region is the AWS region every emulator-backed client uses.
@@ -66,6 +69,13 @@ func CognitoEndpoint(tb testing.TB) string {
 func Chromium(tb testing.TB) string {
 	tb.Helper()
 	return endpoint(tb, ChromiumEnv, "a Chromium browser (Debian's chromium package)")
+}
+
+// Promtool returns the path of promtool, to check a scrape of /metrics, or
+// skips the test (fails it when CI=true) if SHOP_TEST_PROMTOOL is unset.
+func Promtool(tb testing.TB) string {
+	tb.Helper()
+	return endpoint(tb, PromtoolEnv, "promtool (Debian's prometheus package)")
 }
 
 func endpoint(tb testing.TB, env, what string) string {

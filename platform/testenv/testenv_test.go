@@ -129,6 +129,23 @@ func TestChromium(t *testing.T) {
 	}
 }
 
+// TestPromtool proves the promtool scripts/test.sh provides runs, and
+// tells a valid exposition from a broken one.
+func TestPromtool(t *testing.T) {
+	t.Parallel()
+	check := func(text string) error {
+		cmd := exec.CommandContext(t.Context(), testenv.Promtool(t), "check", "metrics")
+		cmd.Stdin = strings.NewReader(text)
+		return cmd.Run()
+	}
+	if err := check("# HELP up_total Ups.\n# TYPE up_total counter\nup_total 1\n"); err != nil {
+		t.Errorf("promtool refused a valid counter: %v", err)
+	}
+	if err := check("not a metric line {\n"); err == nil {
+		t.Error("promtool accepted a broken exposition")
+	}
+}
+
 func TestUniqueName(t *testing.T) {
 	t.Parallel()
 	valid := regexp.MustCompile(`^[A-Za-z0-9_-]{3,75}$`)

@@ -84,20 +84,33 @@ func (b *Bus) handleBody(ctx context.Context, s *subscription, messageID, body s
 	log := b.opts.Log.With().Str("subscription", s.name).Str("message_id", messageID).Str("receive_count", receives).Logger()
 	e, err := parseEvent(body)
 	if err != nil {
+		b.failed(s.name, receives)
 		log.Error().Err(err).Msg("bus: unreadable message left on the queue for its DLQ")
 		return err
 	}
 	log = log.With().Str("event_id", e.ID).Str("detail_type", e.DetailType).Logger()
 	if !s.types[e.DetailType] {
 		err := fmt.Errorf("awsbus: subscription %q has no handler for detail type %q", s.name, e.DetailType)
+		b.failed(s.name, receives)
 		log.Error().Err(err).Msg("bus: unroutable message left on the queue for its DLQ")
 		return err
 	}
 	if err := b.deliver(ctx, s, e); err != nil {
+		b.failed(s.name, receives)
 		log.Warn().Err(err).Msg("bus: handler failed; the message reappears after the visibility timeout")
 		return err
 	}
+	b.opts.Observer.Delivered(s.name, e.Time)
 	return nil
+}
+
+// failed tells the observer of a failed attempt and, when it was the
+// message's last receive before its redrive to the DLQ, of a dead letter.
+func (b *Bus) failed(subscription, receives string) {
+	b.opts.Observer.Failed(subscription)
+	if n, err := strconv.Atoi(receives); err == nil && b.opts.MaxReceiveCount > 0 && n >= b.opts.MaxReceiveCount {
+		b.opts.Observer.DeadLettered(subscription)
+	}
 }
 
 // poll long-polls s's queue until the bus stops, handling each received

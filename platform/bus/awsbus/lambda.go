@@ -139,19 +139,23 @@ func (b *Bus) invalidEvent(w http.ResponseWriter, r *http.Request, err error) {
 
 // handleRecord delivers one record to the subscription for its detail type.
 func (b *Bus) handleRecord(ctx context.Context, rec sqsRecord) error {
+	receives := rec.Attributes["ApproximateReceiveCount"]
 	e, err := parseEvent(rec.Body)
 	if err != nil {
+		// No subscription can be told from a body that is not an event.
+		b.failed("", receives)
 		b.opts.Log.Error().Err(err).Str("message_id", rec.MessageID).Str("queue", rec.EventSourceARN).
 			Msg("bus: unreadable record reported as a batch item failure, for its DLQ")
 		return err
 	}
 	s, err := b.route(e.DetailType, rec.EventSourceARN)
 	if err != nil {
+		b.failed("", receives)
 		b.opts.Log.Error().Err(err).Str("message_id", rec.MessageID).Str("event_id", e.ID).Str("queue", rec.EventSourceARN).
 			Msg("bus: unroutable record reported as a batch item failure, for its DLQ")
 		return err
 	}
-	return b.handleBody(ctx, s, rec.MessageID, rec.Body, rec.Attributes["ApproximateReceiveCount"])
+	return b.handleBody(ctx, s, rec.MessageID, rec.Body, receives)
 }
 
 // route finds the subscription for a detail type; when several subscribe to

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/rs/zerolog"
+
+	"github.com/serverless-shop/shop/platform/bus"
 )
 
 // Defaults applied by Options.SetDefaults.
@@ -54,6 +56,14 @@ type Options struct {
 	LambdaWorkers int
 	// Log receives consumer errors; the zero Logger discards them.
 	Log zerolog.Logger
+	// Observer is told of every accepted event, handler call and failed
+	// message, for metrics; nil observes nothing.
+	Observer bus.Observer
+	// MaxReceiveCount is the queues' redrive maxReceiveCount, when known: a
+	// message that fails on that receive is told to the Observer as
+	// dead-lettered, since SQS moves it to the DLQ rather than deliver it
+	// again. 0 leaves dead letters to the DLQ's own metrics.
+	MaxReceiveCount int
 	// EventBridgeOptions and SQSOptions tune the service clients, e.g. to
 	// point one of them at a local endpoint.
 	EventBridgeOptions []func(*eventbridge.Options)
@@ -86,6 +96,9 @@ func (o *Options) SetDefaults() {
 	if o.LambdaWorkers == 0 {
 		o.LambdaWorkers = DefaultLambdaWorkers
 	}
+	if o.Observer == nil {
+		o.Observer = bus.NopObserver{}
+	}
 }
 
 // Validate reports every invalid field; call it after SetDefaults.
@@ -102,6 +115,9 @@ func (o *Options) Validate() error {
 	}
 	if o.HandlerTimeout <= 0 || o.PublishBackoffBase <= 0 || o.PublishBackoffMax <= 0 {
 		errs = append(errs, errors.New("HandlerTimeout and the publish backoff must be positive"))
+	}
+	if o.MaxReceiveCount < 0 {
+		errs = append(errs, fmt.Errorf("MaxReceiveCount %d is negative", o.MaxReceiveCount))
 	}
 	if o.PublishMaxAttempts < 1 || o.LambdaWorkers < 1 {
 		errs = append(errs, errors.New("PublishMaxAttempts and LambdaWorkers must be at least 1"))

@@ -179,6 +179,9 @@ func (b *Bus) putBatch(ctx context.Context, pending []entry) []error {
 				fmt.Sprintf("PutEvents answered %d entries for %d", len(out.Entries), len(pending)))...)
 		}
 		if out.FailedEntryCount == 0 && allAccepted(out.Entries) {
+			for _, e := range pending {
+				b.opts.Observer.Published(aws.ToString(e.req.DetailType))
+			}
 			return errs
 		}
 		// Accepted entries and permanent failures are settled; only the
@@ -188,6 +191,7 @@ func (b *Bus) putBatch(ctx context.Context, pending []entry) []error {
 		for i, r := range out.Entries {
 			code := aws.ToString(r.ErrorCode)
 			if code == "" && aws.ToString(r.EventId) != "" {
+				b.opts.Observer.Published(aws.ToString(pending[i].req.DetailType))
 				continue
 			}
 			if code == "" {

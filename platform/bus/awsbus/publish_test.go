@@ -59,7 +59,8 @@ func TestPublish(t *testing.T) {
 	t.Run("PartialFailureRetried", func(t *testing.T) {
 		dt := "Partial"
 		q := e.MustQueue(t, dt)
-		b := e.MustBus(t, awsbus.Options{PublishBackoffBase: time.Millisecond, PublishBackoffMax: 10 * time.Millisecond})
+		obs := bustest.NewObserver()
+		b := e.MustBus(t, awsbus.Options{PublishBackoffBase: time.Millisecond, PublishBackoffMax: 10 * time.Millisecond, Observer: obs})
 		throttled, flaky, rejected, fine := bustest.NewEvent(t, "s", dt, map[string]int{"n": 1}),
 			bustest.NewEvent(t, "s", dt, map[string]int{"n": 2}),
 			bustest.NewEvent(t, "s", dt, map[string]int{"n": 3}),
@@ -72,6 +73,9 @@ func TestPublish(t *testing.T) {
 		failed := entryErrors(err)
 		if len(failed) != 1 || failed[0].EventID != rejected.ID || failed[0].Code != "InvalidArgument" || failed[0].Attempts != 1 {
 			t.Fatalf("got error %v, want exactly event %s rejected with InvalidArgument on the first attempt", err, rejected.ID)
+		}
+		if published, _, _, _ := obs.Counts(dt, ""); published != 3 {
+			t.Errorf("observer told of %d published events, want the 3 accepted", published)
 		}
 		for id, want := range map[string]int{throttled.ID: 3, flaky.ID: 2, rejected.ID: 1, fine.ID: 1} {
 			if got := sent(e.eb, id); got != want {

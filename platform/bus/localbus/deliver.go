@@ -174,6 +174,7 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 	err := s.call(hctx, it.rec.Envelope)
 	cancel()
 	if err == nil {
+		cfg.obs.Delivered(s.name, it.rec.Envelope.Time)
 		key := itob(it.key)
 		s.b.writer.enqueue(func(tx *bbolt.Tx) error {
 			return pendingBucket(tx, s.name).Delete(key)
@@ -189,9 +190,11 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 		log.Info().Err(err).Msg("bus: delivery interrupted by shutdown; event stays pending")
 		return
 	}
+	cfg.obs.Failed(s.name)
 	it.rec.Attempts++
 	it.rec.LastError = err.Error()
 	if it.rec.Attempts >= cfg.maxAttempts {
+		cfg.obs.DeadLettered(s.name)
 		s.deadLetter(it, log)
 		return
 	}

@@ -236,6 +236,7 @@ func (b *Bus) Publish(ctx context.Context, events ...bus.Envelope) error {
 		}
 	}
 	if len(targets) == 0 {
+		b.published(events)
 		return nil
 	}
 	// Batch may run the function more than once; every run assigns fresh keys
@@ -256,12 +257,20 @@ func (b *Bus) Publish(ctx context.Context, events ...bus.Envelope) error {
 	}); err != nil {
 		return fmt.Errorf("localbus: publish: %w", err)
 	}
+	b.published(events)
 	if b.started {
 		for _, t := range targets {
 			t.s.enqueue(&item{key: t.key, rec: t.rec})
 		}
 	}
 	return nil
+}
+
+// published tells the observer of events accepted, routed or not.
+func (b *Bus) published(events []bus.Envelope) {
+	for _, e := range events {
+		b.cfg.obs.Published(e.DetailType)
+	}
 }
 
 // Close stops delivery, cancels the context of running handler calls, waits

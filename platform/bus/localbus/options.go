@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/serverless-shop/shop/platform/bus"
 )
 
 // Defaults used when an Option does not override them.
@@ -29,6 +31,7 @@ type config struct {
 	handlerTimeout time.Duration
 	batchDelay     time.Duration
 	log            zerolog.Logger
+	obs            bus.Observer
 }
 
 func defaultConfig() config {
@@ -40,6 +43,7 @@ func defaultConfig() config {
 		handlerTimeout: DefaultHandlerTimeout,
 		batchDelay:     DefaultBatchDelay,
 		log:            zerolog.Nop(),
+		obs:            bus.NopObserver{},
 	}
 }
 
@@ -103,6 +107,16 @@ func WithBatchDelay(d time.Duration) Option {
 // WithLogger sets where handler failures and dead letters are logged.
 func WithLogger(l zerolog.Logger) Option {
 	return func(c *config) { c.log = l }
+}
+
+// WithObserver sets what is told of every publish, delivery, failed attempt
+// and dead letter, for metrics (nil is ignored).
+func WithObserver(o bus.Observer) Option {
+	return func(c *config) {
+		if o != nil {
+			c.obs = o
+		}
+	}
 }
 
 // backoff returns the delay before the attempt that follows the given number
