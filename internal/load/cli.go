@@ -40,6 +40,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.ServerBin, "server-bin", "", "start this shop binary on a free loopback port (overrides -url, samples its RSS)")
 	fs.StringVar(&c.DataDir, "data-dir", "", "the shop's SHOP_DATA_DIR, whose dev key signs the requests' bearer tokens: with -url the running shop's\n(required unless only reading an -existing catalog); with -server-bin the one it is started with (default: a temporary directory)")
 	fs.Var(&env, "server-env", "KEY=VALUE added to -server-bin's environment (repeatable)")
+	fs.StringVar(&c.MetricsURL, "metrics-url", "", "the shop's operator listener (SHOP_ADMIN_ADDR), e.g. http://127.0.0.1:6060: its /metrics is scraped before and\nafter the run and the bus's delivery lag printed; must be loopback (default with -server-bin: one it is started with)")
 	out := fs.String("out", "", "write the results as JSON to this file")
 	chart := fs.String("chart", "", "write an SVG chart to this file")
 	if err := fs.Parse(args); err != nil {

@@ -65,10 +65,16 @@ type result struct {
 		Verified int  `json:"verified"`
 		OK       bool `json:"ok"`
 	} `json:"checkout"`
+	BusLag []struct {
+		Subscription string  `json:"subscription"`
+		Count        int     `json:"count"`
+		P99Ms        float64 `json:"p99Ms"`
+	} `json:"busLag"`
 }
 
 // TestMixAgainstTheBinary runs the mix for about two seconds against the real
-// binary and reads back the JSON it wrote.
+// binary and reads back the JSON it wrote, with the bus's delivery lag read
+// from the shop's /metrics.
 func TestMixAgainstTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the shop binary")
@@ -79,12 +85,12 @@ func TestMixAgainstTheBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	dataDir := filepath.Join(dir, "data")
-	shop := shoptest.Start(t, bin, "SHOP_DATA_DIR="+dataDir)
+	shop := shoptest.Start(t, bin, "SHOP_DATA_DIR="+dataDir, "SHOP_ADMIN_ADDR=127.0.0.1:0")
 	out := filepath.Join(dir, "results.json")
 	var stdout, stderr bytes.Buffer
 	// 200 iterations at 100/s: a checkout is one iteration in twenty, so
 	// the chance of a run without one is 0.95^200, about 1 in 30,000.
-	code := load.Main(context.Background(), []string{"-url", shop.URL, "-data-dir", dataDir, "-rate", "100", "-n", "200", "-duration", "10s",
+	code := load.Main(context.Background(), []string{"-url", shop.URL, "-metrics-url", shop.AdminURL, "-data-dir", dataDir, "-rate", "100", "-n", "200", "-duration", "10s",
 		"-c", "4", "-seed-products", "40", "-seed-c", "4", "-users", "20", "-out", out, "-chart", filepath.Join(dir, "chart.svg")},
 		&stdout, &stderr)
 	if code != 0 {
@@ -112,6 +118,20 @@ func TestMixAgainstTheBinary(t *testing.T) {
 	}
 	if c := r.Checkout; !c.Ran || c.Accepted == 0 || c.Verified != c.Accepted || !c.OK {
 		t.Errorf("checkout verification %+v: want ran, some accepted, all verified", c)
+	}
+	lag := map[string]int{}
+	for _, l := range r.BusLag {
+		lag[l.Subscription] = l.Count
+		if l.P99Ms <= 0 {
+			t.Errorf("bus lag of %s: p99 %v ms, want a positive figure", l.Subscription, l.P99Ms)
+		}
+	}
+	// The relay may publish a checkout twice (at-least-once), never less.
+	if lag["ordering"] < r.Checkout.Accepted || lag["basket"] == 0 {
+		t.Errorf("bus lag counts %v: want ordering ≥ %d accepted checkouts and some basket deliveries", lag, r.Checkout.Accepted)
+	}
+	if !strings.Contains(stdout.String(), "bus delivery lag, ordering") {
+		t.Errorf("stdout has no bus delivery lag line:\n%s", &stdout)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "chart.svg")); err != nil {
 		t.Errorf("chart: %v", err)

@@ -48,6 +48,10 @@ func WriteTable(w io.Writer, r *Result) {
 			fmt.Fprintf(w, "  %s\n", strings.Join(c.Problems, "\n  "))
 		}
 	}
+	for _, l := range r.BusLag {
+		fmt.Fprintf(w, "bus delivery lag, %s (event time → handled, the shop's own histogram): %d events, mean %.2f ms, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n",
+			l.Subscription, l.Count, l.MeanMs, l.P50Ms, l.P95Ms, l.P99Ms)
+	}
 	if c := r.Ceiling; c != nil {
 		fmt.Fprintf(w, "GET /product/{id}: shop %.0f/s, bare chi %.0f/s: %.0f%% of the ceiling\n", c.ShopPerSecond, c.BarePerSecond, 100*c.Ratio)
 	}

@@ -11,6 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +57,10 @@ type Config struct {
 	// reads an existing catalog).
 	DataDir   string
 	ServerEnv []string // extra environment for ServerBin
+	// MetricsURL is the shop's operator listener (SHOP_ADMIN_ADDR), whose
+	// /metrics is scraped before and after the run for the bus's delivery
+	// lag. With ServerBin it is the one the shop is started with.
+	MetricsURL string
 }
 
 // Validate checks the bounds.
@@ -77,6 +84,11 @@ func (c *Config) Validate() error {
 		return errors.New("-users must be positive")
 	case c.Scenario == "startup" && c.ServerBin == "":
 		return errors.New("scenario startup needs -server-bin")
+	}
+	if c.MetricsURL != "" {
+		if err := CheckLoopback(c.MetricsURL); err != nil {
+			return fmt.Errorf("-metrics-url: %w", err)
+		}
 	}
 	if c.ServerBin != "" {
 		return nil
@@ -115,6 +127,7 @@ type Result struct {
 	Ceiling         *CeilingResult  `json:"ceiling,omitempty"`
 	RSS             *RSSResult      `json:"rss,omitempty"`
 	Startup         *StartupResult  `json:"startup,omitempty"`
+	BusLag          []BusLagResult  `json:"busLag,omitempty"`
 }
 
 // Run performs the run c describes. A returned error means the run could not
@@ -142,6 +155,15 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 			st, err := measureStartup(ctx, c.ServerBin, c.DataDir, c.ServerEnv, runs)
 			res.Startup, res.URL = st, "exec "+c.ServerBin
 			return res, err
+		}
+		if c.MetricsURL == "" && !slices.ContainsFunc(c.ServerEnv, func(kv string) bool { return strings.HasPrefix(kv, "SHOP_ADMIN_ADDR=") }) {
+			port, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			addr := "127.0.0.1:" + strconv.Itoa(port)
+			c.ServerEnv = append(slices.Clip(c.ServerEnv), "SHOP_ADMIN_ADDR="+addr)
+			c.MetricsURL = "http://" + addr
 		}
 		s, err := startServer(c.ServerBin, c.DataDir, c.ServerEnv)
 		if err != nil {
@@ -203,6 +225,12 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 	}
 
+	var lagBefore map[string]lagHist
+	if c.MetricsURL != "" {
+		if lagBefore, err = scrapeLag(ctx, client, c.MetricsURL); err != nil {
+			return res, err
+		}
+	}
 	// The measured run gets a fresh recorder: seeding is not part of it.
 	t.rec = NewRecorder(time.Now())
 	var runEnd atomic.Pointer[time.Time]
@@ -254,6 +282,14 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	for _, r := range res.Routes {
 		res.Errors += r.Errors
+	}
+	if c.MetricsURL != "" {
+		// After the orders were awaited, so their deliveries are counted.
+		lagAfter, err := scrapeLag(ctx, client, c.MetricsURL)
+		if err != nil {
+			return res, err
+		}
+		res.BusLag = busLag(lagBefore, lagAfter)
 	}
 	return res, ctx.Err()
 }
