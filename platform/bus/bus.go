@@ -26,12 +26,20 @@ import (
 // Source ↔ source, DetailType ↔ detail-type, Time ↔ time, Detail ↔ detail,
 // and ID ↔ an entry of resources (EventBridge assigns its own id, so the
 // AWS bus carries ours as "urn:shop:event-id:<ID>"; see platform/bus/awsbus).
+//
+// TraceParent and TraceState are the W3C trace context (the traceparent and
+// tracestate headers) of the span the event belongs to, empty when nothing
+// was traced. Every bus delivers them with the event, so that a consumer's
+// span joins the producer's trace (platform/tracing); the AWS bus carries
+// them as resources too.
 type Envelope struct {
-	ID         string          `json:"id"`
-	Source     string          `json:"source"`
-	DetailType string          `json:"detail-type"`
-	Time       time.Time       `json:"time"`
-	Detail     json.RawMessage `json:"detail"`
+	ID          string          `json:"id"`
+	Source      string          `json:"source"`
+	DetailType  string          `json:"detail-type"`
+	Time        time.Time       `json:"time"`
+	Detail      json.RawMessage `json:"detail"`
+	TraceParent string          `json:"traceparent,omitempty"`
+	TraceState  string          `json:"tracestate,omitempty"`
 }
 
 // Handler processes one event. Returning an error asks for redelivery.

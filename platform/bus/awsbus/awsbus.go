@@ -35,6 +35,15 @@ import (
 // the envelope ID through EventBridge.
 const IDResourcePrefix = "urn:shop:event-id:"
 
+// TraceParentResourcePrefix and TraceStateResourcePrefix prefix the entries
+// of an event's resources that carry its W3C trace context (Envelope
+// TraceParent and TraceState) through EventBridge and SQS, beside the
+// detail, which stays the producer's schema.
+const (
+	TraceParentResourcePrefix = "urn:shop:traceparent:"
+	TraceStateResourcePrefix  = "urn:shop:tracestate:"
+)
+
 // Errors returned by Bus methods.
 var (
 	// ErrClosed is returned by methods called after Close.

@@ -54,14 +54,18 @@ func parseEvent(body string) (bus.Envelope, error) {
 	if ev.ID == "" || ev.Source == "" || ev.DetailType == "" || len(ev.Detail) == 0 || string(ev.Detail) == "null" {
 		return bus.Envelope{}, fmt.Errorf("%w: id, source, detail-type or detail missing", errNotEnvelope)
 	}
-	id := ev.ID
+	e := bus.Envelope{ID: ev.ID, Source: ev.Source, DetailType: ev.DetailType, Time: ev.Time, Detail: ev.Detail}
+	idFound := false
 	for _, r := range ev.Resources {
-		if v, ok := strings.CutPrefix(r, IDResourcePrefix); ok && v != "" {
-			id = v
-			break
+		if v, ok := strings.CutPrefix(r, IDResourcePrefix); ok && v != "" && !idFound {
+			e.ID, idFound = v, true
+		} else if v, ok := strings.CutPrefix(r, TraceParentResourcePrefix); ok {
+			e.TraceParent = v
+		} else if v, ok := strings.CutPrefix(r, TraceStateResourcePrefix); ok {
+			e.TraceState = v
 		}
 	}
-	return bus.Envelope{ID: id, Source: ev.Source, DetailType: ev.DetailType, Time: ev.Time, Detail: ev.Detail}, nil
+	return e, nil
 }
 
 // deliver calls s's handler for e with the handler timeout; a panic is a

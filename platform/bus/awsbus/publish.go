@@ -115,6 +115,14 @@ func (b *Bus) toEntry(e bus.Envelope) (entry, error) {
 		Detail:       aws.String(string(e.Detail)),
 		Resources:    []string{IDResourcePrefix + e.ID},
 	}
+	// A trace context that does not fit is left behind rather than fail the
+	// event: the consumer then starts a trace of its own.
+	if e.TraceParent != "" && len(TraceParentResourcePrefix)+len(e.TraceParent) <= MaxResourceLen {
+		req.Resources = append(req.Resources, TraceParentResourcePrefix+e.TraceParent)
+		if e.TraceState != "" && len(TraceStateResourcePrefix)+len(e.TraceState) <= MaxResourceLen {
+			req.Resources = append(req.Resources, TraceStateResourcePrefix+e.TraceState)
+		}
+	}
 	if !e.Time.IsZero() {
 		req.Time = aws.Time(e.Time)
 	}

@@ -38,6 +38,9 @@ func testPublishDeliversIntactFields(t *testing.T, s *suite) {
 			Seq: i, Name: "<Tom & Jerry> ünïcode", Cents: 1999, Tags: map[string]string{"k": "v"},
 		}))
 	}
+	// The W3C trace context travels with the event, when it has one.
+	events[0].TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	events[1].TraceParent, events[1].TraceState = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"
 	MustPublish(t, in, events...)
 	ids := idsOf(events)
 	s.await(t, func() bool { return rec.delivered(ids...) }, "deliveries of %v", ids)
@@ -47,6 +50,9 @@ func testPublishDeliversIntactFields(t *testing.T, s *suite) {
 		if got.ID != want.ID || got.Source != want.Source || got.DetailType != want.DetailType {
 			t.Errorf("got id/source/detail-type %q/%q/%q, want %q/%q/%q",
 				got.ID, got.Source, got.DetailType, want.ID, want.Source, want.DetailType)
+		}
+		if got.TraceParent != want.TraceParent || got.TraceState != want.TraceState {
+			t.Errorf("event %s: got trace context %q/%q, want %q/%q", want.ID, got.TraceParent, got.TraceState, want.TraceParent, want.TraceState)
 		}
 		// EventBridge keeps time to the second; no implementation may lose more.
 		if d := got.Time.Sub(want.Time); d < -time.Second || d > time.Second {

@@ -33,7 +33,7 @@ func (r record) marshal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf := make([]byte, 0, 32+len(e.ID)+len(e.Source)+len(e.DetailType)+len(ts)+len(e.Detail)+len(r.LastError))
+	buf := make([]byte, 0, 40+len(e.TraceParent)+len(e.TraceState)+len(e.ID)+len(e.Source)+len(e.DetailType)+len(ts)+len(e.Detail)+len(r.LastError))
 	buf = append(buf, recordVersion)
 	for _, s := range [][]byte{[]byte(e.ID), []byte(e.Source), []byte(e.DetailType), ts, e.Detail} {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
@@ -45,8 +45,12 @@ func (r record) marshal() ([]byte, error) {
 		at = r.At.UnixNano()
 	}
 	buf = binary.AppendVarint(buf, at)
-	buf = binary.AppendUvarint(buf, uint64(len(r.LastError)))
-	buf = append(buf, r.LastError...)
+	// The trace context follows the last error: records written before it
+	// existed end there and read back without one.
+	for _, s := range []string{r.LastError, e.TraceParent, e.TraceState} {
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
+	}
 	return buf, nil
 }
 
@@ -98,5 +102,17 @@ func unmarshalRecord(b []byte) (record, error) {
 		return record{}, errCorrupt
 	}
 	r.LastError = string(lastErr)
+	if len(b) == 0 {
+		return r, nil
+	}
+	parent, ok := field()
+	if !ok {
+		return record{}, errCorrupt
+	}
+	state, ok := field()
+	if !ok {
+		return record{}, errCorrupt
+	}
+	r.Envelope.TraceParent, r.Envelope.TraceState = string(parent), string(state)
 	return r, nil
 }

@@ -19,7 +19,8 @@ import (
 func FuzzRecordCodec(f *testing.F) {
 	now := time.Date(2026, 11, 27, 8, 0, 0, 123456789, time.UTC)
 	seed := record{Envelope: bus.Envelope{ID: "01935c2e-7d1a-7c3e-9a4b-5d6e7f809123", Source: "com.swn.basket.checkoutbasket",
-		DetailType: "CheckoutBasket", Time: now, Detail: []byte(`{"checkoutId":"c1", "total": 1900.80, "html":"<&>"}`)},
+		DetailType: "CheckoutBasket", Time: now, Detail: []byte(`{"checkoutId":"c1", "total": 1900.80, "html":"<&>"}`),
+		TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", TraceState: "congo=t61rcWkgMzE"},
 		Attempts: 3, At: now.Add(time.Second), LastError: "fails on purpose"}
 	b, err := seed.marshal()
 	if err != nil {
