@@ -19,6 +19,7 @@ import (
 	"github.com/serverless-shop/shop/api"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/outbox"
+	"github.com/serverless-shop/shop/platform/tracing"
 )
 
 // shutdownTimeout bounds how long Close waits for in-flight requests.
@@ -48,6 +49,9 @@ type Main struct {
 	checks map[string]func(context.Context) error
 	// metrics are nil, and cost nothing, without an operator listener.
 	metrics *instruments
+	// tracing is nil, and costs nothing, unless OTEL_TRACES_EXPORTER names
+	// an exporter; a test may set it before Run.
+	tracing *tracing.Tracing
 }
 
 // NewMain returns a program logging to w.
@@ -64,11 +68,18 @@ func NewMain(cfg Config, w io.Writer) *Main {
 func (m *Main) Run(ctx context.Context) error {
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.bgCancel = cancel
+	if m.tracing == nil {
+		t, err := tracing.New(ctx, m.log)
+		if err != nil {
+			return fmt.Errorf("tracing (OTEL_*): %w", err)
+		}
+		m.tracing = t
+	}
 
 	r := chi.NewRouter()
 	// GetHead answers HEAD on every GET route; httpx.MethodNotAllowed
 	// answers OPTIONS (204) and every 405 with Allow.
-	r.Use(httpx.RequestLogger(m.log, m.metrics.requests()...), httpx.Recoverer, middleware.CleanPath, httpx.GetHead,
+	r.Use(httpx.TracedRequestLogger(m.log, m.requestTracer(), m.metrics.requests()...), httpx.Recoverer, middleware.CleanPath, httpx.GetHead,
 		httpx.BodyDeadline(m.cfg.BodyTimeout))
 	if len(m.cfg.CORSOrigins) > 0 {
 		// Without origins the middleware is left out, since it would allow
@@ -158,6 +169,15 @@ func (m *Main) Close() error {
 		}
 	}
 	m.closers = nil
+	if m.tracing != nil {
+		// Last, so the spans of the requests and handlers above are flushed.
+		ctx, cancel := context.WithTimeout(context.Background(), tracingShutdownTimeout)
+		defer cancel()
+		if err := m.tracing.Shutdown(ctx); err != nil {
+			errsOut = append(errsOut, fmt.Errorf("shutdown tracing: %w", err))
+		}
+		m.tracing = nil
+	}
 	return errors.Join(errsOut...)
 }
 

@@ -78,17 +78,19 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 		r.Method(http.MethodPost, m.cfg.LambdaPassThroughPath, exactPath(m.cfg.LambdaPassThroughPath, ab.SQSEventHandler()))
 	}
 
-	products, err := m.openProducts(db, b)
+	// Relays publish through pub, with a span per event when tracing is on.
+	pub := m.tracedPublisher(b)
+	products, err := m.openProducts(db, pub)
 	if err != nil {
 		return err
 	}
 	r.Mount("/product", producthttp.NewHandler(products, guard).Routes())
 
-	baskets, err := m.openBaskets(db, b)
+	baskets, err := m.openBaskets(db, pub)
 	if err != nil {
 		return err
 	}
-	if err := b.Subscribe("basket", basket.ProductEventTypes, baskets.HandleProductEvent); err != nil {
+	if err := b.Subscribe("basket", basket.ProductEventTypes, m.tracedHandler("basket", baskets.HandleProductEvent)); err != nil {
 		return err
 	}
 	r.Mount("/basket", baskethttp.NewHandler(baskets, guard).Routes())
@@ -97,7 +99,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Subscribe("ordering", []string{m.cfg.CheckoutDetailType}, orders.HandleCheckout); err != nil {
+	if err := b.Subscribe("ordering", []string{m.cfg.CheckoutDetailType}, m.tracedHandler("ordering", orders.HandleCheckout)); err != nil {
 		return err
 	}
 	m.metrics.subscriptions("basket", "ordering")
@@ -194,7 +196,7 @@ func (m *Main) openProducts(db dynamo.API, pub bus.Publisher) (*product.Service,
 		store, ob = s, outbox.NewBoltStore(s.DB())
 	}
 	m.checks["product"] = store.Ping
-	return product.NewService(m.metrics.products(store), m.cfg.ProductSource, m.relay("product", ob, pub)), nil
+	return product.NewService(m.stampProducts(m.metrics.products(store)), m.cfg.ProductSource, m.relay("product", ob, pub)), nil
 }
 
 func (m *Main) openBaskets(db dynamo.API, pub bus.Publisher) (*basket.Service, error) {
@@ -214,7 +216,7 @@ func (m *Main) openBaskets(db dynamo.API, pub bus.Publisher) (*basket.Service, e
 		store, ob = s, outbox.NewBoltStore(s.DB())
 	}
 	m.checks["basket"] = store.Ping
-	return basket.NewService(m.metrics.baskets(store), m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay("basket", ob, pub)), nil
+	return basket.NewService(m.stampBaskets(m.metrics.baskets(store)), m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay("basket", ob, pub)), nil
 }
 
 func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {

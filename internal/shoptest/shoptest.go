@@ -51,6 +51,8 @@ type Shop struct {
 	tb testing.TB
 	// open is set when the process runs without authentication.
 	open bool
+	// header is sent with every request, besides the token.
+	header http.Header
 }
 
 // Start runs bin on a free loopback port with the given extra environment
@@ -287,6 +289,18 @@ func (s *Shop) WithToken(token string) *Shop {
 	return &c
 }
 
+// WithHeader returns a view of the shop whose requests carry the header
+// key: value (e.g. a traceparent), besides those it already sends.
+func (s *Shop) WithHeader(key, value string) *Shop {
+	c := *s
+	c.header = s.header.Clone()
+	if c.header == nil {
+		c.header = http.Header{}
+	}
+	c.header.Set(key, value)
+	return &c
+}
+
 // As returns a view of the shop whose requests are signed in as user, with
 // a dev token minted from the process's key (SHOP_AUTH=dev).
 func (s *Shop) As(tb testing.TB, user string) *Shop {
@@ -308,6 +322,9 @@ func (s *Shop) Token() string { return s.token }
 func (s *Shop) DataDir() string { return s.dataDir }
 
 func (s *Shop) authorize(req *http.Request) {
+	for k, v := range s.header {
+		req.Header[k] = v
+	}
 	if s.token != "" {
 		req.Header.Set("Authorization", "Bearer "+s.token)
 	}

@@ -64,7 +64,21 @@ type RequestObserver interface {
 // request a copy of itself carrying a logger. Every obs is told of every
 // request.
 func RequestLogger(log zerolog.Logger, obs ...RequestObserver) func(http.Handler) http.Handler {
-	l := &log
+	return TracedRequestLogger(log, nil, obs...)
+}
+
+// RequestTracer starts a span for each request a TracedRequestLogger serves.
+type RequestTracer interface {
+	// StartRequest returns the context r's handlers run in (carrying the
+	// span, and a logger whose lines name it) and a function that ends the
+	// span, told the route pattern and status.
+	StartRequest(r *http.Request) (context.Context, func(route string, status int))
+}
+
+// TracedRequestLogger is RequestLogger with a span per request from tr, if
+// not nil: the request's log line and its handlers' lines carry the span's
+// ids. With a nil tr a request pays nothing for tracing.
+func TracedRequestLogger(log zerolog.Logger, tr RequestTracer, obs ...RequestObserver) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -76,7 +90,13 @@ func RequestLogger(log zerolog.Logger, obs ...RequestObserver) func(http.Handler
 			// Clients quote it when they report a problem; the logs carry it.
 			h.Set(RequestIDHeader, rq.id)
 			h.Set("X-Content-Type-Options", "nosniff")
-			r = r.WithContext(context.WithValue(r.Context(), requestKey{}, rq))
+			ctx, l := r.Context(), &log
+			var endSpan func(string, int)
+			if tr != nil {
+				ctx, endSpan = tr.StartRequest(r)
+				l = zerolog.Ctx(ctx)
+			}
+			r = r.WithContext(context.WithValue(ctx, requestKey{}, rq))
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 			for _, o := range obs {
 				o.Begin()
@@ -90,6 +110,9 @@ func RequestLogger(log zerolog.Logger, obs ...RequestObserver) func(http.Handler
 				}
 				for _, o := range obs {
 					o.End(route, status, d)
+				}
+				if endSpan != nil {
+					endSpan(route, status)
 				}
 				ev := l.Info()
 				if status >= 500 {
