@@ -86,12 +86,14 @@ func NewWith(tp *sdktrace.TracerProvider, log zerolog.Logger) *Tracing {
 func (t *Tracing) Shutdown(ctx context.Context) error { return t.tp.Shutdown(ctx) }
 
 // withLogger puts into ctx a logger whose lines carry the trace and span ids
-// of ctx's span, for handlers that log through zerolog.Ctx.
+// of ctx's span, for handlers that log through zerolog.Ctx; only when the
+// span records, so a request the sampler left out pays nothing for it.
 func (t *Tracing) withLogger(ctx context.Context) context.Context {
-	sc := trace.SpanContextFromContext(ctx)
-	if !sc.IsValid() {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
 		return ctx
 	}
+	sc := span.SpanContext()
 	l := t.log.With().Str("trace_id", sc.TraceID().String()).Str("span_id", sc.SpanID().String()).Logger()
 	return l.WithContext(ctx)
 }
