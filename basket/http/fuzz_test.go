@@ -1,12 +1,9 @@
 package http_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
@@ -17,10 +14,10 @@ import (
 	"github.com/serverless-shop/shop/basket"
 	basketbolt "github.com/serverless-shop/shop/basket/bolt"
 	baskethttp "github.com/serverless-shop/shop/basket/http"
+	"github.com/serverless-shop/shop/internal/fuzzhttp"
 	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/httpx"
-	"github.com/serverless-shop/shop/platform/page"
 )
 
 // fuzzBasket is the basket every checkout fuzz input may start from: two
@@ -69,69 +66,6 @@ func MustFuzzBaskets(tb testing.TB) (http.Handler, *basket.Service) {
 	return r, svc
 }
 
-// serve runs one request through h in process, so that a panic in a
-// handler reaches the fuzzer instead of net/http's recovery.
-func serve(h http.Handler, method, target, body string, header http.Header) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
-}
-
-// skipUnreadable skips a request no server hands to a handler: net/http
-// answers a request line or a header it cannot read (a space or a control
-// character in the target, a control character in a header value) with 400
-// itself. httptest.NewRequest would panic on the former.
-func skipUnreadable(t *testing.T, method, target string, header http.Header) {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString(method + " " + target + " HTTP/1.1\r\nHost: shop.test\r\n")
-	for k, vs := range header {
-		for _, v := range vs {
-			b.WriteString(k + ": " + v + "\r\n")
-		}
-	}
-	b.WriteString("\r\n")
-	req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(b.String())))
-	if err == nil {
-		for k, vs := range header {
-			if !reflect.DeepEqual(req.Header[k], vs) {
-				err = fmt.Errorf("header %s %q does not survive the wire", k, vs)
-			}
-		}
-	}
-	if err != nil {
-		t.Skip("net/http refuses the request:", err)
-	}
-}
-
-// checkAnswer fails unless rec is an answer the API promises: never a 5xx;
-// a 2xx is application/json holding one well-formed JSON value; anything
-// else is an application/problem+json problem carrying its own status.
-func checkAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder) {
-	t.Helper()
-	body, ct := rec.Body.Bytes(), rec.Header().Get("Content-Type")
-	switch {
-	case rec.Code >= 500:
-		t.Fatalf("%s: got %d %s, want no 5xx", what, rec.Code, body)
-	case rec.Code >= 200 && rec.Code < 300:
-		if ct != "application/json" || !json.Valid(body) {
-			t.Fatalf("%s: got %d %q %q, want well-formed application/json", what, rec.Code, ct, body)
-		}
-	default:
-		var p httpx.Problem
-		if err := json.Unmarshal(body, &p); ct != "application/problem+json" || err != nil || p.Status != rec.Code {
-			t.Fatalf("%s: got %d %q %q, want an application/problem+json problem with status %d", what, rec.Code, ct, body, rec.Code)
-		}
-	}
-}
-
 // FuzzBasketBody sends arbitrary bodies to POST /basket: never a 5xx or a
 // panic, a 2xx is well-formed JSON, and the basket it answers is what
 // GET /basket/{userName} reads back.
@@ -163,8 +97,8 @@ func FuzzBasketBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		what := "POST /basket " + string(body)
-		rec := serve(h, "POST", "/basket", string(body), nil)
-		checkAnswer(t, what, rec)
+		rec := fuzzhttp.Serve(h, "POST", "/basket", string(body), nil)
+		fuzzhttp.CheckAnswer(t, what, rec)
 		if rec.Code >= 300 {
 			return
 		}
@@ -176,8 +110,8 @@ func FuzzBasketBody(f *testing.F) {
 		if loc := rec.Header().Get("Location"); user == "" || loc != "/basket/"+user {
 			t.Fatalf("%s: Location %q, want /basket/{userName} of %s", what, loc, rec.Body)
 		}
-		read := serve(h, "GET", "/basket/"+url.PathEscape(user), "", nil)
-		checkAnswer(t, "GET after "+what, read)
+		read := fuzzhttp.Serve(h, "GET", "/basket/"+url.PathEscape(user), "", nil)
+		fuzzhttp.CheckAnswer(t, "GET after "+what, read)
 		var back map[string]any
 		if err := json.Unmarshal(read.Body.Bytes(), &back); err != nil || !reflect.DeepEqual(back, got) {
 			t.Fatalf("%s: answered %s, but GET reads %d %s", what, rec.Body, read.Code, read.Body)
@@ -234,15 +168,15 @@ func FuzzCheckoutBody(f *testing.F) {
 		if key != "" {
 			header = http.Header{basket.IdempotencyKeyField: {key}}
 		}
-		skipUnreadable(t, "POST", "/basket/checkout", header)
+		fuzzhttp.SkipUnreadable(t, "POST", "/basket/checkout", header)
 		if refill {
 			if _, _, err := svc.Put(context.Background(), fuzzBasket); err != nil {
 				t.Fatal(err)
 			}
 		}
 		what := "POST /basket/checkout " + string(body) + " key " + key
-		rec := serve(h, "POST", "/basket/checkout", string(body), header)
-		checkAnswer(t, what, rec)
+		rec := fuzzhttp.Serve(h, "POST", "/basket/checkout", string(body), header)
+		fuzzhttp.CheckAnswer(t, what, rec)
 		if rec.Code >= 300 {
 			return
 		}
@@ -254,7 +188,7 @@ func FuzzCheckoutBody(f *testing.F) {
 		if loc := rec.Header().Get("Location"); loc != "/order/"+got.UserName {
 			t.Errorf("%s: Location %q, want /order/%s", what, loc, got.UserName)
 		}
-		again := serve(h, "POST", "/basket/checkout", string(body), header)
+		again := fuzzhttp.Serve(h, "POST", "/basket/checkout", string(body), header)
 		var retried receipt
 		if err := json.Unmarshal(again.Body.Bytes(), &retried); again.Code != http.StatusAccepted || err != nil || retried != got {
 			t.Fatalf("%s: first answered %s, the retry %d %s; want the same receipt", what, rec.Body, again.Code, again.Body)
@@ -279,10 +213,10 @@ func FuzzBasketList(f *testing.F) {
 	f.Add("", "userName", "ada", "id", "x")
 	f.Add("", "id", "ada", "", "")
 	f.Fuzz(func(t *testing.T, query, k1, v1, k2, v2 string) {
-		target := "/basket?" + withCursor(query, k1, v1, k2, v2)
-		skipUnreadable(t, "GET", target, nil)
-		rec := serve(h, "GET", target, "", nil)
-		checkAnswer(t, "GET "+target, rec)
+		target := "/basket?" + fuzzhttp.WithCursor(query, k1, v1, k2, v2)
+		fuzzhttp.SkipUnreadable(t, "GET", target, nil)
+		rec := fuzzhttp.Serve(h, "GET", target, "", nil)
+		fuzzhttp.CheckAnswer(t, "GET "+target, rec)
 		if rec.Code != http.StatusOK {
 			return
 		}
@@ -293,39 +227,11 @@ func FuzzBasketList(f *testing.F) {
 		if l.NextCursor == "" {
 			return
 		}
-		next := "/basket?" + nextPage(t, target, l.NextCursor)
-		rec = serve(h, "GET", next, "", nil)
-		checkAnswer(t, "GET "+next, rec)
+		next := "/basket?" + fuzzhttp.NextPage(t, target, l.NextCursor)
+		rec = fuzzhttp.Serve(h, "GET", next, "", nil)
+		fuzzhttp.CheckAnswer(t, "GET "+next, rec)
 		if rec.Code != http.StatusOK {
 			t.Fatalf("GET %s (the next page of %s): got %d %s, want 200", next, target, rec.Code, rec.Body)
 		}
 	})
-}
-
-// withCursor puts a cursor of the given keys and values in front of query,
-// where it wins over a cursor the query itself holds: fuzzing the cursor's
-// content directly reaches the store's start keys, which mutating base64
-// text rarely does.
-func withCursor(query, k1, v1, k2, v2 string) string {
-	if k1 == "" {
-		return query
-	}
-	c := page.Cursor{k1: v1}
-	if k2 != "" {
-		c[k2] = v2
-	}
-	return "cursor=" + url.QueryEscape(c.Encode()) + "&" + query
-}
-
-// nextPage is the query of the page after target's: the same parameters,
-// with cursor replaced by next.
-func nextPage(t *testing.T, target, next string) string {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatalf("parse %s: %v", target, err)
-	}
-	q := u.Query()
-	q.Set("cursor", next)
-	return q.Encode()
 }

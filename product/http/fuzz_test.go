@@ -1,10 +1,8 @@
 package http_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
@@ -12,9 +10,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/serverless-shop/shop/internal/fuzzhttp"
 	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/httpx"
-	"github.com/serverless-shop/shop/platform/page"
 	"github.com/serverless-shop/shop/product"
 	"github.com/serverless-shop/shop/product/bolt"
 	producthttp "github.com/serverless-shop/shop/product/http"
@@ -43,7 +41,7 @@ func MustFuzzCatalog(tb testing.TB) (http.Handler, string) {
 		`{"name":"Samsung 10","price":840,"category":"Phone"}`,
 		`{"name":"Huawei Plus","price":650.5,"category":"TV"}`,
 	} {
-		rec := serve(r, "POST", "/product", body)
+		rec := fuzzhttp.Serve(r, "POST", "/product", body, nil)
 		if rec.Code != http.StatusCreated {
 			tb.Fatalf("seed product: %d %s", rec.Code, rec.Body)
 		}
@@ -52,50 +50,6 @@ func MustFuzzCatalog(tb testing.TB) (http.Handler, string) {
 		}
 	}
 	return r, first
-}
-
-// serve runs one request through h in process, so that a panic in a
-// handler reaches the fuzzer instead of net/http's recovery.
-func serve(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, target, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
-}
-
-// skipUnreadable skips a target no server hands to a handler: net/http
-// answers a request line it cannot read (a space or a control character
-// in the target) with 400 itself. httptest.NewRequest would panic on it.
-func skipUnreadable(t *testing.T, method, target string) {
-	t.Helper()
-	line := method + " " + target + " HTTP/1.1\r\nHost: shop.test\r\n\r\n"
-	if _, err := http.ReadRequest(bufio.NewReader(strings.NewReader(line))); err != nil {
-		t.Skip("net/http refuses the request line:", err)
-	}
-}
-
-// checkAnswer fails unless rec is an answer the API promises: never a 5xx;
-// a 2xx is application/json holding one well-formed JSON value; anything
-// else is an application/problem+json problem carrying its own status.
-func checkAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder) {
-	t.Helper()
-	body, ct := rec.Body.Bytes(), rec.Header().Get("Content-Type")
-	switch {
-	case rec.Code >= 500:
-		t.Fatalf("%s: got %d %s, want no 5xx", what, rec.Code, body)
-	case rec.Code >= 200 && rec.Code < 300:
-		if ct != "application/json" || !json.Valid(body) {
-			t.Fatalf("%s: got %d %q %q, want well-formed application/json", what, rec.Code, ct, body)
-		}
-	default:
-		var p httpx.Problem
-		if err := json.Unmarshal(body, &p); ct != "application/problem+json" || err != nil || p.Status != rec.Code {
-			t.Fatalf("%s: got %d %q %q, want an application/problem+json problem with status %d", what, rec.Code, ct, body, rec.Code)
-		}
-	}
 }
 
 // FuzzProductBody sends arbitrary bodies to POST /product and
@@ -148,9 +102,9 @@ func FuzzProductBody(f *testing.F) {
 			method, target = "PUT", "/product/"+url.PathEscape(id)
 		}
 		what := method + " " + target + " " + string(body)
-		skipUnreadable(t, method, target)
-		rec := serve(h, method, target, string(body))
-		checkAnswer(t, what, rec)
+		fuzzhttp.SkipUnreadable(t, method, target, nil)
+		rec := fuzzhttp.Serve(h, method, target, string(body), nil)
+		fuzzhttp.CheckAnswer(t, what, rec)
 		if rec.Code >= 300 {
 			return
 		}
@@ -165,8 +119,8 @@ func FuzzProductBody(f *testing.F) {
 		if loc := rec.Header().Get("Location"); !update && loc != "/product/"+got.ID {
 			t.Errorf("%s: Location %q, want /product/%s", what, loc, got.ID)
 		}
-		read := serve(h, "GET", "/product/"+url.PathEscape(got.ID), "")
-		checkAnswer(t, "GET after "+what, read)
+		read := fuzzhttp.Serve(h, "GET", "/product/"+url.PathEscape(got.ID), "", nil)
+		fuzzhttp.CheckAnswer(t, "GET after "+what, read)
 		var back product.Product
 		if err := json.Unmarshal(read.Body.Bytes(), &back); err != nil || !reflect.DeepEqual(back, got) {
 			t.Fatalf("%s: answered %s, but GET reads %s", what, rec.Body, read.Body)
@@ -193,10 +147,10 @@ func FuzzProductList(f *testing.F) {
 	f.Add("", "id", "\x00", "category", "")
 	f.Add("", "userName", "ada", "", "")
 	f.Fuzz(func(t *testing.T, query, k1, v1, k2, v2 string) {
-		target := "/product?" + withCursor(query, k1, v1, k2, v2)
-		skipUnreadable(t, "GET", target)
-		rec := serve(h, "GET", target, "")
-		checkAnswer(t, "GET "+target, rec)
+		target := "/product?" + fuzzhttp.WithCursor(query, k1, v1, k2, v2)
+		fuzzhttp.SkipUnreadable(t, "GET", target, nil)
+		rec := fuzzhttp.Serve(h, "GET", target, "", nil)
+		fuzzhttp.CheckAnswer(t, "GET "+target, rec)
 		if rec.Code != http.StatusOK {
 			return
 		}
@@ -207,39 +161,11 @@ func FuzzProductList(f *testing.F) {
 		if l.NextCursor == "" {
 			return
 		}
-		next := "/product?" + nextPage(t, target, l.NextCursor)
-		rec = serve(h, "GET", next, "")
-		checkAnswer(t, "GET "+next, rec)
+		next := "/product?" + fuzzhttp.NextPage(t, target, l.NextCursor)
+		rec = fuzzhttp.Serve(h, "GET", next, "", nil)
+		fuzzhttp.CheckAnswer(t, "GET "+next, rec)
 		if rec.Code != http.StatusOK {
 			t.Fatalf("GET %s (the next page of %s): got %d %s, want 200", next, target, rec.Code, rec.Body)
 		}
 	})
-}
-
-// withCursor puts a cursor of the given keys and values in front of query,
-// where it wins over a cursor the query itself holds: fuzzing the cursor's
-// content directly reaches the store's start keys, which mutating base64
-// text rarely does.
-func withCursor(query, k1, v1, k2, v2 string) string {
-	if k1 == "" {
-		return query
-	}
-	c := page.Cursor{k1: v1}
-	if k2 != "" {
-		c[k2] = v2
-	}
-	return "cursor=" + url.QueryEscape(c.Encode()) + "&" + query
-}
-
-// nextPage is the query of the page after target's: the same parameters,
-// with cursor replaced by next.
-func nextPage(t *testing.T, target, next string) string {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatalf("parse %s: %v", target, err)
-	}
-	q := u.Query()
-	q.Set("cursor", next)
-	return q.Encode()
 }
