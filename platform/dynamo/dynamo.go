@@ -35,22 +35,35 @@ var _ API = (*dynamodb.Client)(nil)
 // single write or inside a transaction.
 func ConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return true
-	}
+	return errors.As(err, &ccf) || cancelledFor(err, "ConditionalCheckFailed")
+}
+
+// LostRace reports whether err means the write lost to a concurrent one: a
+// failed condition, or a transaction cancelled because another transaction
+// or write touched one of its items at the same time.
+func LostRace(err error) bool {
+	var tce *types.TransactionConflictException
+	return ConditionFailed(err) || errors.As(err, &tce) || cancelledFor(err, "TransactionConflict")
+}
+
+// cancelledFor reports whether err is a cancelled transaction with code among
+// its cancellation reasons.
+func cancelledFor(err error, code string) bool {
 	var tc *types.TransactionCanceledException
-	if errors.As(err, &tc) {
-		for _, r := range tc.CancellationReasons {
-			if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
-				return true
-			}
+	if !errors.As(err, &tc) {
+		return false
+	}
+	for _, r := range tc.CancellationReasons {
+		if r.Code != nil && *r.Code == code {
+			return true
 		}
 	}
 	return false
 }
 
-// Wrap maps a DynamoDB error onto the shop's error vocabulary: a failed
-// condition is a conflict, a missing table or throttling is unavailable.
+// Wrap maps a DynamoDB error onto the shop's error vocabulary, naming the
+// operation: a lost race is errs.ErrLostRace (a conflict), a missing table or
+// throttling is unavailable.
 func Wrap(err error, op string) error {
 	if err == nil {
 		return nil
@@ -60,8 +73,8 @@ func Wrap(err error, op string) error {
 		throttle *types.ProvisionedThroughputExceededException
 	)
 	switch {
-	case ConditionFailed(err):
-		return &errs.Error{Code: errs.Conflict, Message: "The resource was changed concurrently; retry."}
+	case LostRace(err):
+		return fmt.Errorf("%s: %w", op, errs.ErrLostRace)
 	case errors.As(err, &rnf), errors.As(err, &throttle):
 		return fmt.Errorf("%s: %w", op, &errs.Error{Code: errs.Unavailable, Message: err.Error()})
 	default:

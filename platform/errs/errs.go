@@ -24,6 +24,14 @@ const (
 	Internal      = "internal"      // anything else: logged, never shown to clients
 )
 
+// ErrLostRace is what a store returns when a conditional write or a
+// transaction lost to a concurrent change of the same item: the version or
+// status it was conditioned on no longer holds, or DynamoDB cancelled the
+// transaction for a conflict. A service decides what losing means (re-read
+// and retry, or tell the client); every adapter maps its own form of the
+// failure onto this one error, compared with errors.Is.
+var ErrLostRace = &Error{Code: Conflict, Message: "The resource was changed concurrently; retry."}
+
 // Error is an application error with a code safe to show to clients.
 type Error struct {
 	Code    string
