@@ -29,10 +29,11 @@ const (
 // TombstoneTTL is how long a checked-out basket answers retried checkouts.
 const TombstoneTTL = 24 * time.Hour
 
-// Limits on a basket.
+// Limits on a basket. MaxItems and MaxQuantity are money's bounds on lines
+// and quantity (platform/money), which keep every total one ordering reads.
 const (
-	MaxItems     = 100
-	MaxQuantity  = 1000
+	MaxItems     = money.MaxLines
+	MaxQuantity  = money.MaxQuantity
 	maxProductID = 200
 	maxColor     = 100
 )
@@ -76,13 +77,13 @@ func (b *Basket) Validate() error {
 	bad := errs.Fields{}
 	ValidateUserName(bad, b.UserName)
 	if len(b.Items) > MaxItems {
-		bad.Add("items", "must hold at most 100 items")
+		bad.Add("items", "must hold at most "+strconv.Itoa(MaxItems)+" items")
 	}
 	for i, it := range b.Items {
 		f := "items[" + strconv.Itoa(i) + "]."
 		text.CheckRequired(bad, f+"productId", it.ProductID, maxProductID)
 		if it.Quantity < 1 || it.Quantity > MaxQuantity {
-			bad.Add(f+"quantity", "must be an integer from 1 to 1000")
+			bad.Add(f+"quantity", "must be an integer from 1 to "+strconv.Itoa(MaxQuantity))
 		}
 		text.Check(bad, f+"color", it.Color, maxColor)
 	}

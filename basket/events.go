@@ -1,22 +1,26 @@
 package basket
 
 import (
+	"fmt"
 	"time"
 
+	"github.com/serverless-shop/shop/platform/events"
 	"github.com/serverless-shop/shop/platform/money"
 )
 
-// Defaults of the checkout event's envelope; both are configurable.
+// Defaults of the checkout event's envelope, named once in platform/events;
+// both are configurable. docs/events holds the event's schema and golden
+// example.
 const (
-	DefaultCheckoutSource     = "com.swn.basket.checkoutbasket"
-	DefaultCheckoutDetailType = "CheckoutBasket"
+	DefaultCheckoutSource     = events.CheckoutSource
+	DefaultCheckoutDetailType = events.CheckoutBasket
 )
 
 // Detail types of the product events the catalog read model follows.
 const (
-	productCreated = "ProductCreated"
-	productUpdated = "ProductUpdated"
-	productDeleted = "ProductDeleted"
+	productCreated = events.ProductCreated
+	productUpdated = events.ProductUpdated
+	productDeleted = events.ProductDeleted
 )
 
 // ProductEventTypes are the detail types HandleProductEvent consumes.
@@ -56,4 +60,18 @@ type productEvent struct {
 	Price     string `json:"price"`
 	Version   int64  `json:"version"`
 	Deleted   bool   `json:"deleted"`
+}
+
+// unitPrice reads the event's price within money's one bound on a price, so
+// that every basket priced from it has a total ordering can read: a price
+// beyond money.MaxUnitPrice is refused like a malformed one.
+func (d *productEvent) unitPrice() (money.Amount, error) {
+	p, err := money.Parse(d.Price)
+	if err != nil {
+		return 0, err
+	}
+	if p < 0 || p > money.MaxUnitPrice {
+		return 0, fmt.Errorf("must be from 0 to %s", money.MaxUnitPrice)
+	}
+	return p, nil
 }

@@ -37,13 +37,16 @@ const (
 )
 
 // Validate checks the fields a client sets: every text is valid UTF-8
-// without control characters, the name is not blank. It returns an
+// without control characters, the name is not blank, the price is within
+// money's bounds. It returns an
 // errs.Invalid error naming every offending field.
 func (p *Product) Validate() error {
 	bad := errs.Fields{}
 	text.CheckRequired(bad, "name", p.Name, maxName)
-	if p.Price < 0 {
-		bad.Add("price", "must not be negative")
+	// The one bound of every module (platform/money): a basket of the
+	// largest quantities of this price still has a total ordering can read.
+	if p.Price < 0 || p.Price > money.MaxUnitPrice {
+		bad.Add("price", "must be from 0 to "+money.MaxUnitPrice.String())
 	}
 	text.Check(bad, "description", p.Description, maxDescription)
 	text.Check(bad, "imageFile", p.ImageFile, maxImageFile)
