@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // Error codes. Each maps to one HTTP status in platform/httpx.
@@ -38,7 +40,18 @@ type Error struct {
 	Message string
 	// Fields names the offending input fields of an Invalid error, with why.
 	Fields map[string]string
+	// RetryAfter, when positive, is how long the client should wait before
+	// trying again; the HTTP layer sends it as Retry-After (whole seconds,
+	// rounded up) with whatever status the code maps to, such as a 409 for
+	// something not ready yet. An Unavailable error without one is sent
+	// with DefaultRetryAfter.
+	RetryAfter time.Duration
 }
+
+// DefaultRetryAfter is the wait suggested with an Unavailable error that
+// names none: long enough for a restarted dependency to answer, short
+// enough that a client retrying on it loses little.
+const DefaultRetryAfter = time.Second
 
 // Error implements the error interface.
 func (e *Error) Error() string {
@@ -80,8 +93,11 @@ func (f Fields) Err() error {
 	return &Error{Code: Invalid, Message: "Validation failed.", Fields: f}
 }
 
-// Code returns the code of the first *Error in err's chain, Internal for any
-// other non-nil error and "" for nil.
+// Code returns the code of the first *Error in err's chain, Unavailable for
+// a full disk (ENOSPC, EDQUOT), Internal for any other non-nil error and ""
+// for nil. A full disk is told here, once, rather than in each embedded
+// adapter: whichever store's write met it, the client may retry once space
+// returns, and nothing was written.
 func Code(err error) string {
 	var e *Error
 	switch {
@@ -89,6 +105,8 @@ func Code(err error) string {
 		return ""
 	case errors.As(err, &e):
 		return e.Code
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return Unavailable
 	default:
 		return Internal
 	}
@@ -96,3 +114,17 @@ func Code(err error) string {
 
 // Is reports whether err carries the given code.
 func Is(err error, code string) bool { return Code(err) == code }
+
+// RetryAfter returns how long the client should wait before retrying err:
+// the RetryAfter of the first *Error in its chain, DefaultRetryAfter for an
+// Unavailable error naming none, and 0 when err says nothing of retrying.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		return e.RetryAfter
+	}
+	if Code(err) == Unavailable {
+		return DefaultRetryAfter
+	}
+	return 0
+}

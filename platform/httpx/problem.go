@@ -3,13 +3,16 @@
 package httpx
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
@@ -60,17 +63,40 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-// Error writes err as application/problem+json. Internal and unavailable
-// errors are logged and their message is never shown to the client.
+// StatusClientClosedRequest is what a request whose client hung up before
+// the answer is logged and counted with (nginx's 499): not a server error,
+// since nothing failed but the client's patience, and never sent.
+const StatusClientClosedRequest = 499
+
+// Error writes err as application/problem+json. Internal errors are logged
+// at error and unavailable ones at warn, and neither message is shown to the
+// client. An error with a wait (errs.RetryAfter: every unavailable one, and
+// any that names one) carries Retry-After. An error that is the request's
+// own context ending, because its client hung up, is answered
+// StatusClientClosedRequest without a body and logged at debug.
 func Error(w http.ResponseWriter, r *http.Request, err error) {
+	if ClientGone(r, err) {
+		zerolog.Ctx(r.Context()).Debug().Err(err).Str("request_id", RequestID(r.Context())).Msg("client closed the request")
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	code := errs.Code(err)
 	status := Status(err)
 	p := Problem{Type: ProblemType + code, Title: http.StatusText(status), Status: status, Instance: r.URL.Path}
+	if d := errs.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+	}
 	var e *errs.Error
 	switch {
 	case status >= 500:
-		zerolog.Ctx(r.Context()).Error().Err(err).Str("code", code).
-			Str("request_id", RequestID(r.Context())).Msg("request failed")
+		ev := zerolog.Ctx(r.Context()).Error()
+		if status == http.StatusServiceUnavailable {
+			// An outage of a dependency, told by the readiness check and
+			// the dependency's own alarms; one line per refused request
+			// at error would bury what else goes wrong meanwhile.
+			ev = zerolog.Ctx(r.Context()).Warn()
+		}
+		ev.Err(err).Str("code", code).Str("request_id", RequestID(r.Context())).Msg("request failed")
 		if code == errs.Internal {
 			p.Type = ProblemType + errs.Internal
 		}
@@ -83,6 +109,13 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		p.Errors = fieldProblems(e.Fields)
 	}
 	WriteProblem(w, p)
+}
+
+// ClientGone reports whether err is r's context ending because its client
+// went away (the server cancels it when the connection closes), as opposed
+// to a failure of the server's own making such as a dependency's timeout.
+func ClientGone(r *http.Request, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(r.Context().Err(), context.Canceled)
 }
 
 // WriteProblem writes p with its status.
