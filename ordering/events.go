@@ -7,15 +7,17 @@ import (
 	"unicode/utf8"
 
 	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/events"
 	"github.com/serverless-shop/shop/platform/money"
 	"github.com/serverless-shop/shop/platform/text"
 )
 
-// Defaults of the checkout event this module consumes; cmd/shop may
-// configure others.
+// Defaults of the checkout event this module consumes, named once in
+// platform/events; cmd/shop may configure others. docs/events holds the
+// event's schema and golden example.
 const (
-	DefaultCheckoutSource     = "com.swn.basket.checkoutbasket"
-	DefaultCheckoutDetailType = "CheckoutBasket"
+	DefaultCheckoutSource     = events.CheckoutSource
+	DefaultCheckoutDetailType = events.CheckoutBasket
 )
 
 // Checkout is ordering's own reading of the basket's checkout event detail
@@ -49,8 +51,9 @@ type CheckoutItem struct {
 const maxKey = 200
 
 // Validate checks the detail is one an order can be built from: keys present,
-// at least one line, and every total exact (a line is unit price × quantity,
-// the order is the sum of its lines). It returns an errs.Invalid error.
+// one to money.MaxLines lines, each within money's bounds, and every total
+// exact (a line is unit price × quantity, the order is the sum of its lines,
+// summed with overflow checks). It returns an errs.Invalid error.
 func (c *Checkout) Validate() error {
 	bad := errs.Fields{}
 	switch {
@@ -69,27 +72,29 @@ func (c *Checkout) Validate() error {
 	if c.CardLast4 != "" && (len(c.CardLast4) != 4 || strings.Trim(c.CardLast4, "0123456789") != "") {
 		bad.Add("cardLast4", "must be four digits")
 	}
-	if len(c.Items) == 0 {
-		bad.Add("items", "must hold at least one line")
+	if len(c.Items) == 0 || len(c.Items) > money.MaxLines {
+		bad.Add("items", fmt.Sprintf("must hold 1 to %d lines", money.MaxLines))
 	}
-	var sum money.Amount
+	sum, sumErr := money.Amount(0), error(nil)
 	for i, it := range c.Items {
 		f := fmt.Sprintf("items[%d].", i)
 		if it.ProductID == "" {
 			bad.Add(f+"productId", "is required")
 		}
-		if it.Quantity < 1 {
-			bad.Add(f+"quantity", "must be at least 1")
+		if it.Quantity < 1 || it.Quantity > money.MaxQuantity {
+			bad.Add(f+"quantity", fmt.Sprintf("must be from 1 to %d", money.MaxQuantity))
 		}
-		if it.UnitPrice < 0 {
-			bad.Add(f+"unitPrice", "must not be negative")
+		if it.UnitPrice < 0 || it.UnitPrice > money.MaxUnitPrice {
+			bad.Add(f+"unitPrice", "must be from 0 to "+money.MaxUnitPrice.String())
 		}
 		if line, err := it.UnitPrice.Times(it.Quantity); err != nil || line != it.LineTotal {
 			bad.Add(f+"lineTotal", "must be unitPrice × quantity")
 		}
-		sum += it.LineTotal
+		if sumErr == nil {
+			sum, sumErr = sum.Plus(it.LineTotal)
+		}
 	}
-	if sum != c.TotalPrice {
+	if sumErr != nil || sum != c.TotalPrice {
 		bad.Add("totalPrice", "must be the sum of the line totals")
 	}
 	return bad.Err()

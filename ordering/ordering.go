@@ -8,14 +8,16 @@ import (
 	"time"
 
 	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/events"
 	"github.com/serverless-shop/shop/platform/money"
 	"github.com/serverless-shop/shop/platform/page"
 )
 
 // DateLayout is the fixed-width UTC layout of an order date. Every date has
 // the same length and nine fraction digits, so dates sort chronologically as
-// strings: the stores rely on that for newest-first listings.
-const DateLayout = "2006-01-02T15:04:05.000000000Z"
+// strings: the stores rely on that for newest-first listings. It is named
+// once in platform/events, since the basket quotes the same date.
+const DateLayout = events.OrderDateLayout
 
 // StatusSubmitted is the status of a newly created order.
 const StatusSubmitted = "Submitted"
