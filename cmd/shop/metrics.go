@@ -6,13 +6,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"github.com/serverless-shop/shop/basket"
-	"github.com/serverless-shop/shop/ordering"
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/metrics"
 	"github.com/serverless-shop/shop/platform/outbox"
-	"github.com/serverless-shop/shop/product"
 )
 
 // sqsMaxReceiveCount is the redrive policy deploy/ gives every queue (a
@@ -85,32 +82,4 @@ func (in *instruments) handler(log zerolog.Logger) http.Handler {
 		log.Warn().Err(err).Str("outbox", name).Msg("metrics: cannot read the outbox")
 	}))
 	return metrics.Handler(in.reg)
-}
-
-// products times the catalog's store.
-func (in *instruments) products(s product.Store) product.Store {
-	if in == nil {
-		return s
-	}
-	op := func(name string) prometheus.Observer { return in.store.Op("product", name) }
-	return &timedProducts{Store: s, create: op("create"), get: op("get"), list: op("list"), update: op("update"), delete: op("delete")}
-}
-
-// baskets times the basket's store.
-func (in *instruments) baskets(s basket.Store) basket.Store {
-	if in == nil {
-		return s
-	}
-	op := func(name string) prometheus.Observer { return in.store.Op("basket", name) }
-	return &timedBaskets{Store: s, putProduct: op("put_product"), products: op("products"), put: op("put"), get: op("get"),
-		list: op("list"), delete: op("delete"), checkOut: op("check_out"), keyedReceipt: op("keyed_receipt")}
-}
-
-// orders times the ordering module's store.
-func (in *instruments) orders(s ordering.Store) ordering.Store {
-	if in == nil {
-		return s
-	}
-	op := func(name string) prometheus.Observer { return in.store.Op("ordering", name) }
-	return &timedOrders{Store: s, create: op("create"), get: op("get"), listByUser: op("list_by_user"), list: op("list")}
 }

@@ -33,9 +33,10 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 // TestCheckoutSpanTree checks the span tree of one checkout, recorded in
 // memory: the request's server span (a child of the client's traceparent),
-// the publish of its event under it, and the ordering module's handling of
-// that event under the publish, all in the client's trace; and the ordering
-// module's log line names the trace and its span.
+// the basket store's check-out under it, the publish of its event under it
+// too, the ordering module's handling of that event under the publish and
+// its store's create under the handling, all in the client's trace; and the
+// ordering module's log line names the trace and its span.
 func TestCheckoutSpanTree(t *testing.T) {
 	dir := t.TempDir()
 	cfg, err := LoadConfig([]string{"PORT=0", "SHOP_HOST=127.0.0.1", "SHOP_DATA_DIR=" + dir, "SHOP_LOG_LEVEL=info"})
@@ -93,9 +94,9 @@ func TestCheckoutSpanTree(t *testing.T) {
 		t.Fatalf("checkout: %d %s", w.Code, w.Body)
 	}
 
-	var server, publish, process sdktrace.ReadOnlySpan
+	var server, checkOut, publish, process, create sdktrace.ReadOnlySpan
 	deadline := time.Now().Add(10 * time.Second)
-	for process == nil && time.Now().Before(deadline) {
+	for create == nil && time.Now().Before(deadline) {
 		for _, s := range rec.Ended() {
 			if s.SpanContext().TraceID().String() != traceID {
 				continue
@@ -107,16 +108,21 @@ func TestCheckoutSpanTree(t *testing.T) {
 				publish = s
 			case "process CheckoutBasket":
 				process = s
+			case "basket store check_out":
+				checkOut = s
+			case "ordering store create":
+				create = s
 			}
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if server == nil || publish == nil || process == nil {
+	if server == nil || checkOut == nil || publish == nil || process == nil || create == nil {
 		var names []string
 		for _, s := range rec.Ended() {
 			names = append(names, s.Name()+" "+s.SpanContext().TraceID().String())
 		}
-		t.Fatalf("spans of trace %s: server %v, publish %v, process %v; ended: %q", traceID, server != nil, publish != nil, process != nil, names)
+		t.Fatalf("spans of trace %s: server %v, check-out %v, publish %v, process %v, create %v; ended: %q",
+			traceID, server != nil, checkOut != nil, publish != nil, process != nil, create != nil, names)
 	}
 	for _, c := range []struct {
 		name         string
@@ -126,6 +132,8 @@ func TestCheckoutSpanTree(t *testing.T) {
 		{"server", server, nil, trace.SpanKindServer},
 		{"publish", publish, server, trace.SpanKindProducer},
 		{"process", process, publish, trace.SpanKindConsumer},
+		{"check-out", checkOut, server, trace.SpanKindInternal},
+		{"create", create, process, trace.SpanKindInternal},
 	} {
 		if got := c.span.SpanKind(); got != c.kind {
 			t.Errorf("%s span kind: got %v, want %v", c.name, got, c.kind)
@@ -138,6 +146,11 @@ func TestCheckoutSpanTree(t *testing.T) {
 		}
 		if got, want := c.span.Parent().SpanID(), c.parent.SpanContext().SpanID(); got != want {
 			t.Errorf("%s span's parent: got %s, want %s", c.name, got, want)
+		}
+	}
+	for _, s := range []sdktrace.ReadOnlySpan{checkOut, create} {
+		if got := storeSystemOf(s); got != "bbolt" {
+			t.Errorf("%s: db.system.name %q, want bbolt", s.Name(), got)
 		}
 	}
 	want := `"trace_id":"` + traceID + `","span_id":"` + process.SpanContext().SpanID().String() + `"`
@@ -153,3 +166,13 @@ func TestCheckoutSpanTree(t *testing.T) {
 }
 
 var _ io.Writer = (*syncBuffer)(nil)
+
+// storeSystemOf returns a store span's db.system.name.
+func storeSystemOf(s sdktrace.ReadOnlySpan) string {
+	for _, a := range s.Attributes() {
+		if a.Key == "db.system.name" {
+			return a.Value.AsString()
+		}
+	}
+	return ""
+}

@@ -196,7 +196,7 @@ func (m *Main) openProducts(db dynamo.API, pub bus.Publisher) (*product.Service,
 		store, ob = s, outbox.NewBoltStore(s.DB())
 	}
 	m.checks["product"] = store.Ping
-	return product.NewService(m.stampProducts(m.metrics.products(store)), m.cfg.ProductSource, m.relay("product", ob, pub)), nil
+	return product.NewService(m.observeProducts(store, storeSystem(db)), m.cfg.ProductSource, m.relay("product", ob, pub)), nil
 }
 
 func (m *Main) openBaskets(db dynamo.API, pub bus.Publisher) (*basket.Service, error) {
@@ -216,7 +216,7 @@ func (m *Main) openBaskets(db dynamo.API, pub bus.Publisher) (*basket.Service, e
 		store, ob = s, outbox.NewBoltStore(s.DB())
 	}
 	m.checks["basket"] = store.Ping
-	return basket.NewService(m.stampBaskets(m.metrics.baskets(store)), m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay("basket", ob, pub)), nil
+	return basket.NewService(m.observeBaskets(store, storeSystem(db)), m.cfg.CheckoutSource, m.cfg.CheckoutDetailType, m.relay("basket", ob, pub)), nil
 }
 
 func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
@@ -232,7 +232,7 @@ func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
 		store = s
 	}
 	m.checks["ordering"] = store.Ping
-	return ordering.NewService(m.metrics.orders(store), ordering.WithLogger(m.log.With().Str("module", "ordering").Logger())), nil
+	return ordering.NewService(m.observeOrders(store, storeSystem(db)), ordering.WithLogger(m.log.With().Str("module", "ordering").Logger())), nil
 }
 
 func (m *Main) createTables(ctx context.Context, db dynamo.API) error {

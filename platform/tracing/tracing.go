@@ -1,7 +1,8 @@
 // Package tracing is the shop's OpenTelemetry: a tracer provider configured
 // by the standard OTEL_* variables, a span per HTTP request named by route
-// pattern, spans for bus publish and handle, and the W3C trace context that
-// every event carries from the change that caused it to its consumers.
+// pattern, spans for store operations and for bus publish and handle, and
+// the W3C trace context that every event carries from the change that
+// caused it to its consumers.
 //
 // Tracing is off unless OTEL_TRACES_EXPORTER names an exporter other than
 // "none": New then returns nil, and cmd/shop installs none of the hooks
@@ -32,6 +33,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/errs"
 )
 
 // Tracing starts the shop's spans and carries their context.
@@ -203,4 +205,26 @@ func (t *Tracing) Handler(subscription string, h bus.Handler) bus.Handler {
 		}
 		return err
 	}
+}
+
+// StartStore starts the span of one store operation of module, a child of
+// ctx's span: the time a request or handler spent in its storage. system
+// is the storage behind it ("bbolt", "dynamodb").
+func (t *Tracing) StartStore(ctx context.Context, system, module, op string) (context.Context, trace.Span) {
+	return t.tracer.Start(ctx, module+" store "+op, trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(attribute.String("db.system.name", system), attribute.String("db.operation.name", op),
+			attribute.String("db.collection.name", module)))
+}
+
+// EndStore ends a store span, marked failed when err is one: not-found
+// and lost races are outcomes the service expects, so they are recorded on
+// the span without failing it.
+func EndStore(span trace.Span, err error) {
+	if err != nil {
+		span.SetAttributes(attribute.String("error.type", errs.Code(err)))
+		if errs.Is(err, errs.Internal) || errs.Is(err, errs.Unavailable) {
+			span.SetStatus(codes.Error, err.Error())
+		}
+	}
+	span.End()
 }
