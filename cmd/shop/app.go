@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/api"
+	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/outbox"
 	"github.com/serverless-shop/shop/platform/tracing"
@@ -223,6 +224,11 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		status[name] = "ok"
+	}
+	if code != http.StatusOK {
+		// A load balancer or client polling readiness learns when to ask
+		// again, as from any other 503.
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(errs.DefaultRetryAfter/time.Second), 10))
 	}
 	httpx.JSON(w, code, map[string]any{"status": map[bool]string{true: "ready", false: "not ready"}[code == http.StatusOK], "checks": status})
 }

@@ -6,10 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/page"
@@ -24,6 +31,7 @@ type API interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, opts ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
@@ -62,8 +70,11 @@ func cancelledFor(err error, code string) bool {
 }
 
 // Wrap maps a DynamoDB error onto the shop's error vocabulary, naming the
-// operation: a lost race is errs.ErrLostRace (a conflict), a missing table or
-// throttling is unavailable.
+// operation: a lost race is errs.ErrLostRace (a conflict); a missing table,
+// throttling, a 5xx from the service and a DynamoDB that cannot be reached
+// (see Unreachable) are unavailable, so a client is answered 503 with
+// Retry-After, not 500. The request's own cancellation is left as it is: the
+// HTTP layer tells a client that hung up from a failure.
 func Wrap(err error, op string) error {
 	if err == nil {
 		return nil
@@ -75,11 +86,47 @@ func Wrap(err error, op string) error {
 	switch {
 	case LostRace(err):
 		return fmt.Errorf("%s: %w", op, errs.ErrLostRace)
-	case errors.As(err, &rnf), errors.As(err, &throttle):
+	case errors.As(err, &rnf), errors.As(err, &throttle), Unreachable(err):
 		return fmt.Errorf("%s: %w", op, &errs.Error{Code: errs.Unavailable, Message: err.Error()})
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}
+}
+
+// Unreachable reports whether err means DynamoDB could not be asked or did
+// not answer, as opposed to refusing the request: the request was not sent
+// or its answer never came (dial refused, connection reset, a timeout, the
+// SDK's retry quota spent on such failures), or the service answered 5xx or
+// throttled. Each may succeed when tried again later.
+func Unreachable(err error) bool {
+	var (
+		send  *smithyhttp.RequestSendError
+		op    *net.OpError
+		nerr  net.Error
+		quota ratelimit.QuotaExceededError
+		resp  *awshttp.ResponseError
+		api   smithy.APIError
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		// The caller gave up; DynamoDB may be fine.
+		return false
+	case errors.As(err, &send), errors.As(err, &op), errors.As(err, &quota):
+		return true
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &nerr) && nerr.Timeout():
+		return true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &resp) && resp.HTTPStatusCode() >= 500:
+		return true
+	case errors.As(err, &api):
+		switch api.ErrorCode() {
+		case "ThrottlingException", "RequestLimitExceeded", "InternalServerError", "ServiceUnavailable":
+			return true
+		}
+	}
+	return false
 }
 
 // MaxKeyBytes is the longest string the adapters use as a key value: the
