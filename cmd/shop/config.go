@@ -10,6 +10,8 @@ import (
 
 	"github.com/caarlos0/env/v11"
 	"github.com/rs/zerolog"
+
+	"github.com/serverless-shop/shop/platform/events"
 )
 
 // Config is every setting of the binary, read once from the environment.
@@ -30,10 +32,12 @@ type Config struct {
 	OutboxTable        string `env:"SHOP_OUTBOX_TABLE" envDefault:"outbox"`
 	CreateTables       bool   `env:"SHOP_CREATE_TABLES" envDefault:"false"`
 
-	EventBusName          string `env:"SHOP_EVENT_BUS_NAME" envDefault:"SwnEventBus"`
-	CheckoutSource        string `env:"SHOP_CHECKOUT_SOURCE" envDefault:"com.swn.basket.checkoutbasket"`
-	CheckoutDetailType    string `env:"SHOP_CHECKOUT_DETAIL_TYPE" envDefault:"CheckoutBasket"`
-	ProductSource         string `env:"SHOP_PRODUCT_SOURCE" envDefault:"com.swn.product"`
+	// The event names default to platform/events (see LoadConfig), where
+	// they are named once for producers, consumers and this config alike.
+	EventBusName          string `env:"SHOP_EVENT_BUS_NAME"`
+	CheckoutSource        string `env:"SHOP_CHECKOUT_SOURCE"`
+	CheckoutDetailType    string `env:"SHOP_CHECKOUT_DETAIL_TYPE"`
+	ProductSource         string `env:"SHOP_PRODUCT_SOURCE"`
 	OrderQueueURL         string `env:"SHOP_ORDER_QUEUE_URL"`
 	BasketQueueURL        string `env:"SHOP_BASKET_QUEUE_URL"`
 	SQSPoll               bool   `env:"SHOP_SQS_POLL" envDefault:"true"`
@@ -73,7 +77,10 @@ func (c Config) JWKSURL() string {
 // LoadConfig parses and validates the configuration from environ
 // (os.Environ's form). Its error names the offending variable.
 func LoadConfig(environ []string) (Config, error) {
-	var c Config
+	// A struct tag cannot name a constant, so these defaults are set before
+	// parsing, which leaves a field alone when its variable is unset.
+	c := Config{EventBusName: events.EventBusName, CheckoutSource: events.CheckoutSource,
+		CheckoutDetailType: events.CheckoutBasket, ProductSource: events.ProductSource}
 	vars := env.ToMap(environ)
 	err := env.ParseWithOptions(&c, env.Options{Environment: vars})
 	if err != nil {

@@ -11,11 +11,13 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/bus"
+	// Aliased: "events" is the usual name of aws-lambda-go's event types.
+	shopevents "github.com/serverless-shop/shop/platform/events"
 )
 
 // Defaults applied by Options.SetDefaults.
 const (
-	DefaultEventBusName       = "SwnEventBus"
+	DefaultEventBusName       = shopevents.EventBusName
 	DefaultWaitTimeSeconds    = 20
 	DefaultMaxMessages        = 10
 	DefaultHandlerTimeout     = 30 * time.Second
