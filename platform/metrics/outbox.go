@@ -24,6 +24,7 @@ type Outboxes struct {
 	onError  func(name string, err error)
 	depth    *prometheus.Desc
 	age      *prometheus.Desc
+	dead     *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*Outboxes)(nil)
@@ -39,6 +40,8 @@ func NewOutboxes(outboxes map[string]OutboxStatter, onError func(name string, er
 			"Events written to the outbox and not yet published, by outbox.", []string{"outbox"}, nil),
 		age: prometheus.NewDesc(prometheus.BuildFQName(namespace, "outbox", "oldest_event_age_seconds"),
 			"Age of the oldest event not yet published (0 when none), by outbox.", []string{"outbox"}, nil),
+		dead: prometheus.NewDesc(prometheus.BuildFQName(namespace, "outbox", "dead_letters"),
+			"Events the relay gave up on after its last attempt, waiting for a replay, by outbox.", []string{"outbox"}, nil),
 	}
 }
 
@@ -46,6 +49,7 @@ func NewOutboxes(outboxes map[string]OutboxStatter, onError func(name string, er
 func (o *Outboxes) Describe(ch chan<- *prometheus.Desc) {
 	ch <- o.depth
 	ch <- o.age
+	ch <- o.dead
 }
 
 // Collect implements prometheus.Collector.
@@ -66,5 +70,6 @@ func (o *Outboxes) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(o.depth, prometheus.GaugeValue, float64(st.Depth), name)
 		ch <- prometheus.MustNewConstMetric(o.age, prometheus.GaugeValue, age, name)
+		ch <- prometheus.MustNewConstMetric(o.dead, prometheus.GaugeValue, float64(st.DeadLetters), name)
 	}
 }

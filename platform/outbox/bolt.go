@@ -1,8 +1,10 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"go.etcd.io/bbolt"
 
@@ -11,6 +13,10 @@ import (
 
 // Bucket is the bucket name of an outbox inside a module's bbolt file.
 var Bucket = []byte("outbox")
+
+// DeadBucket holds the outbox's dead letters, next to Bucket; it is created
+// with the first dead letter.
+var DeadBucket = []byte("outbox.dead")
 
 // PutBolt writes events into the outbox within tx. Event ids should sort by
 // time (UUIDv7) so Pending returns the oldest first.
@@ -31,7 +37,9 @@ func PutBolt(tx *bbolt.Tx, events ...bus.Envelope) error {
 	return nil
 }
 
-// BoltStore is the outbox bucket of a module's bbolt file.
+// BoltStore is the outbox bucket of a module's bbolt file. A waiting event
+// is its Record as JSON (an envelope with attempt fields beside its own),
+// so events written before attempts were counted read as never tried.
 type BoltStore struct{ db *bbolt.DB }
 
 var _ Store = (*BoltStore)(nil)
@@ -40,20 +48,34 @@ var _ Store = (*BoltStore)(nil)
 func NewBoltStore(db *bbolt.DB) *BoltStore { return &BoltStore{db: db} }
 
 // Pending implements Store.
-func (s *BoltStore) Pending(_ context.Context, limit int) ([]bus.Envelope, error) {
-	var out []bus.Envelope
+func (s *BoltStore) Pending(ctx context.Context, limit int) ([]bus.Envelope, error) {
+	recs, err := s.Scan(ctx, "", limit)
+	out := make([]bus.Envelope, len(recs))
+	for i, r := range recs {
+		out[i] = r.Envelope
+	}
+	return out, err
+}
+
+// Scan implements Store.
+func (s *BoltStore) Scan(_ context.Context, after string, limit int) ([]Record, error) {
+	var out []Record
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(Bucket)
 		if b == nil {
 			return nil
 		}
 		c := b.Cursor()
-		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
-			var e bus.Envelope
-			if err := json.Unmarshal(v, &e); err != nil {
-				return err
+		k, v := c.Seek([]byte(after))
+		if k != nil && after != "" && bytes.Equal(k, []byte(after)) {
+			k, v = c.Next()
+		}
+		for ; k != nil && len(out) < limit; k, v = c.Next() {
+			var r Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("outbox event %q: %w", k, err)
 			}
-			out = append(out, e)
+			out = append(out, r)
 		}
 		return nil
 	})
@@ -62,6 +84,9 @@ func (s *BoltStore) Pending(_ context.Context, limit int) ([]bus.Envelope, error
 
 // Remove implements Store.
 func (s *BoltStore) Remove(_ context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	return s.db.Batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(Bucket)
 		if b == nil {
@@ -76,11 +101,125 @@ func (s *BoltStore) Remove(_ context.Context, ids ...string) error {
 	})
 }
 
-// Stats counts the waiting events and reads the oldest one's time: the
-// first key, since ids sort by time.
+// Fail implements Store, in one transaction.
+func (s *BoltStore) Fail(_ context.Context, failures ...Failure) error {
+	if len(failures) == 0 {
+		return nil
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(Bucket)
+		if b == nil {
+			return nil
+		}
+		for _, f := range failures {
+			v := b.Get([]byte(f.ID))
+			if v == nil {
+				continue // published meanwhile by another relay
+			}
+			var r Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("outbox event %q: %w", f.ID, err)
+			}
+			r.Attempts, r.LastError, r.NextAt = f.Attempts, f.LastError, f.NextAt
+			if f.Dead {
+				if err := putDead(tx, deadRecord{Record: r, FailedAt: f.At}); err != nil {
+					return err
+				}
+				if err := b.Delete([]byte(f.ID)); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := putJSON(b, f.ID, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func putDead(tx *bbolt.Tx, d deadRecord) error {
+	dead, err := tx.CreateBucketIfNotExists(DeadBucket)
+	if err != nil {
+		return err
+	}
+	return putJSON(dead, d.ID, d)
+}
+
+func putJSON(b *bbolt.Bucket, id string, v any) error {
+	val, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(id), val)
+}
+
+// DeadLetters implements Store.
+func (s *BoltStore) DeadLetters(_ context.Context, limit int) ([]DeadLetter, error) {
+	var out []DeadLetter
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(DeadBucket)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			var d deadRecord
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("outbox dead letter %q: %w", k, err)
+			}
+			out = append(out, d.letter(""))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Revive implements Store, in one transaction.
+func (s *BoltStore) Revive(_ context.Context, id *string) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		dead := tx.Bucket(DeadBucket)
+		if dead == nil {
+			return nil
+		}
+		var keys [][]byte
+		if id != nil {
+			if dead.Get([]byte(*id)) != nil {
+				keys = append(keys, []byte(*id))
+			}
+		} else if err := dead.ForEach(func(k, _ []byte) error {
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			var d deadRecord
+			if err := json.Unmarshal(dead.Get(k), &d); err != nil {
+				return fmt.Errorf("outbox dead letter %q: %w", k, err)
+			}
+			if err := PutBolt(tx, d.Envelope); err != nil {
+				return err
+			}
+			if err := dead.Delete(k); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Stats counts the waiting events and the dead letters, and reads the
+// oldest waiting event's time: the first key, since ids sort by time.
 func (s *BoltStore) Stats(_ context.Context) (Stats, error) {
 	var st Stats
 	err := s.db.View(func(tx *bbolt.Tx) error {
+		if dead := tx.Bucket(DeadBucket); dead != nil {
+			st.DeadLetters = dead.Stats().KeyN
+		}
 		b := tx.Bucket(Bucket)
 		if b == nil {
 			return nil

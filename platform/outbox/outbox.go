@@ -3,25 +3,75 @@
 // state, and a Relay moves them to the bus afterwards. A crash between the
 // two loses nothing; at worst an event is published twice, which the bus
 // contract already allows.
+//
+// An event the bus refuses is retried with backoff, its attempts counted
+// with it in the outbox; after the last attempt it moves to the outbox's own
+// dead letters, from where an operator replays it. A refused event never
+// holds back the events behind it: consumers keep the highest version of an
+// aggregate and de-duplicate by event, so they rely on no order.
 package outbox
 
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/bus"
 )
 
-// Store is a module's outbox, read by the Relay.
+// Store is a module's outbox, read by the Relay. Stores offer primitives;
+// the Relay decides when an event is retried or given up on.
 type Store interface {
 	// Pending returns up to limit events not yet published, oldest first.
 	Pending(ctx context.Context, limit int) ([]bus.Envelope, error)
+	// Scan returns up to limit waiting records whose ID sorts after after
+	// ("" for the first page), in ID order, with their attempts so far.
+	Scan(ctx context.Context, after string, limit int) ([]Record, error)
 	// Remove forgets published events; unknown ids are ignored.
 	Remove(ctx context.Context, ids ...string) error
+	// Fail stores each failure's attempt count, last error and next attempt
+	// time with its waiting event, or moves the event to the dead letters
+	// when Dead is set; a failure whose event is no longer waiting is ignored.
+	Fail(ctx context.Context, failures ...Failure) error
+	// DeadLetters returns up to limit dead letters (all when limit <= 0),
+	// in ID order.
+	DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error)
+	// Revive moves the dead letter id, or every dead letter when id is nil,
+	// back to the waiting events with no attempts, and returns how many it moved.
+	Revive(ctx context.Context, id *string) (int, error)
+}
+
+// Record is a waiting event and what the relay has tried with it.
+type Record struct {
+	bus.Envelope
+	// Attempts is how many times the bus refused the event.
+	Attempts int `json:"outbox_attempts,omitempty"`
+	// LastError is why the bus last refused it.
+	LastError string `json:"outbox_last_error,omitempty"`
+	// NextAt is the earliest time of the next attempt; zero means now.
+	NextAt time.Time `json:"outbox_next_at,omitzero"`
+}
+
+// Failure is one refused attempt of the event ID, as the Relay records it.
+type Failure struct {
+	ID        string
+	Attempts  int
+	LastError string
+	NextAt    time.Time
+	// Dead moves the event to the dead letters instead.
+	Dead bool
+	// At is when the attempt failed.
+	At time.Time
+}
+
+// DeadLetter is an event the relay gave up on after its last attempt; its
+// fields match the local bus's dead letters, so an operator reads both alike.
+type DeadLetter struct {
+	Envelope  bus.Envelope
+	Outbox    string
+	Attempts  int
+	LastError string
+	FailedAt  time.Time
 }
 
 // Stats is what an outbox holds at one moment, for metrics.
@@ -30,117 +80,19 @@ type Stats struct {
 	Depth int
 	// Oldest is the Time of the oldest waiting event; zero when none waits.
 	Oldest time.Time
+	// DeadLetters is how many events the relay gave up on.
+	DeadLetters int
 }
 
-// Relay publishes what an outbox holds. One Relay runs per outbox in a
-// process; several processes may relay the same outbox, at the price of
-// duplicates that consumers absorb.
-type Relay struct {
-	store    Store
-	pub      bus.Publisher
-	log      zerolog.Logger
-	wake     chan struct{}
-	interval time.Duration
-	// flushing serialises Flush, so the background loop and a synchronous
-	// caller do not publish the same events twice.
-	flushing sync.Mutex
+// ErrNotFound is returned by Relay.Replay for an id that is no dead letter.
+var ErrNotFound = errors.New("outbox: no such dead letter")
+
+// deadRecord is how both stores keep a dead letter.
+type deadRecord struct {
+	Record
+	FailedAt time.Time `json:"outbox_failed_at"`
 }
 
-// NewRelay returns a relay from store to pub. It sweeps the outbox every
-// interval and whenever Notify is called.
-func NewRelay(store Store, pub bus.Publisher, interval time.Duration, log zerolog.Logger) *Relay {
-	return &Relay{store: store, pub: pub, log: log, wake: make(chan struct{}, 1), interval: interval}
-}
-
-// Notify tells the relay an outbox write committed. It never blocks.
-func (r *Relay) Notify() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run relays until ctx is done.
-func (r *Relay) Run(ctx context.Context) {
-	t := time.NewTicker(r.interval)
-	defer t.Stop()
-	backoff := 50 * time.Millisecond
-	for {
-		if err := r.Flush(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn().Err(err).Dur("retry_in", backoff).Msg("outbox relay failed")
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 5*time.Second)
-			continue
-		}
-		backoff = 50 * time.Millisecond
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.wake:
-		case <-t.C:
-		}
-	}
-}
-
-// Flush publishes everything pending now. It is safe for concurrent use.
-// An event the bus refuses stays in the outbox and is reported, without
-// holding back the events behind it.
-func (r *Relay) Flush(ctx context.Context) error {
-	r.flushing.Lock()
-	defer r.flushing.Unlock()
-	for {
-		events, err := r.store.Pending(ctx, batchSize)
-		if err != nil || len(events) == 0 {
-			return err
-		}
-		published, refused := r.publish(ctx, events)
-		if err := r.store.Remove(ctx, published...); err != nil {
-			return err
-		}
-		if refused != nil {
-			return refused
-		}
-		if len(events) < batchSize {
-			return nil
-		}
-	}
-}
-
-// batchSize is how many events one Flush step reads and publishes.
-const batchSize = 100
-
-// publish publishes events in one call, or one by one if the bus refuses
-// the batch, and returns the ids it published and why others were refused.
-func (r *Relay) publish(ctx context.Context, events []bus.Envelope) (published []string, refused error) {
-	ids := func(es ...bus.Envelope) []string {
-		out := make([]string, len(es))
-		for i, e := range es {
-			out[i] = e.ID
-		}
-		return out
-	}
-	err := r.pub.Publish(ctx, events...)
-	if err == nil || len(events) == 1 {
-		if err != nil {
-			return nil, err
-		}
-		return ids(events...), nil
-	}
-	var errsOut []error
-	for _, e := range events {
-		if err := r.pub.Publish(ctx, e); err != nil {
-			if ctx.Err() != nil {
-				return published, ctx.Err()
-			}
-			r.log.Error().Err(err).Str("event_id", e.ID).Str("detail_type", e.DetailType).Msg("bus refused an outbox event; it stays in the outbox")
-			errsOut = append(errsOut, err)
-			continue
-		}
-		published = append(published, e.ID)
-	}
-	return published, errors.Join(errsOut...)
+func (d deadRecord) letter(outbox string) DeadLetter {
+	return DeadLetter{Envelope: d.Envelope, Outbox: outbox, Attempts: d.Attempts, LastError: d.LastError, FailedAt: d.FailedAt}
 }
