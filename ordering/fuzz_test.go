@@ -14,8 +14,8 @@ import (
 	"github.com/serverless-shop/shop/platform/page"
 )
 
-// memStore keeps orders in a map with the Create semantics of every store
-// (the storetest suite pins them): the fuzz target checks decoding, not
+// memStore keeps orders in a map with the put-if-absent Create of every
+// store (the storetest suite pins it): the fuzz target checks decoding, not
 // storage, and a fresh map per input keeps inputs independent.
 type memStore struct {
 	orders map[string]ordering.Order
@@ -25,18 +25,19 @@ var _ ordering.Store = (*memStore)(nil)
 
 func (m *memStore) Create(_ context.Context, o *ordering.Order) (bool, error) {
 	k := o.UserName + "\x00" + o.OrderDate
-	if old, ok := m.orders[k]; ok {
-		if old.OrderID != o.OrderID {
-			return false, errs.Errorf(errs.Conflict, "another order at %s", k)
-		}
+	if _, ok := m.orders[k]; ok {
 		return false, nil
 	}
 	m.orders[k] = *o
 	return true, nil
 }
 
-func (m *memStore) Get(context.Context, string, string) (*ordering.Order, error) {
-	return nil, errs.Errorf(errs.NotFound, "not kept")
+func (m *memStore) Get(_ context.Context, userName, orderDate string) (*ordering.Order, error) {
+	o, ok := m.orders[userName+"\x00"+orderDate]
+	if !ok {
+		return nil, errs.Errorf(errs.NotFound, "no order")
+	}
+	return &o, nil
 }
 
 func (m *memStore) ListByUser(context.Context, string, page.Request) (page.Page[*ordering.Order], error) {

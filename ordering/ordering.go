@@ -4,7 +4,6 @@ package ordering
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/serverless-shop/shop/platform/errs"
@@ -63,12 +62,11 @@ func ParseDate(s string) (string, error) {
 	return FormatDate(t), nil
 }
 
-// Store keeps orders.
+// Store keeps orders. It offers storage primitives; whether a checkout is
+// a duplicate is the service's decision (HandleCheckout).
 type Store interface {
-	// Create stores o unless an order with its key (UserName, OrderDate)
-	// exists. A stored order with the same OrderID is a redelivery: Create
-	// returns created=false and no error. One with another OrderID is
-	// errs.Conflict.
+	// Create stores o if no order has its key (UserName, OrderDate) and
+	// reports whether it did; a taken key stores nothing and is not an error.
 	Create(ctx context.Context, o *Order) (created bool, err error)
 	// Get returns errs.NotFound if the user has no order at that date.
 	Get(ctx context.Context, userName, orderDate string) (*Order, error)
@@ -86,16 +84,21 @@ const (
 	CursorDate = "orderDate"
 )
 
-// checkCursor rejects a cursor that is not an order key (of userName, when
-// set), so that a store never sees a start key it cannot use.
+// checkCursor holds a cursor to the shape of an order key (page.Check),
+// the listed user's when userName is set, with a date in DateLayout.
+// Returns errs.Invalid.
 func checkCursor(c page.Cursor, userName string) error {
-	if c == nil {
-		return nil
+	var err error
+	if userName == "" {
+		err = page.Check(c, nil, CursorUser, CursorDate)
+	} else {
+		err = page.Check(c, map[string]string{CursorUser: userName}, CursorDate)
 	}
-	u, date := c[CursorUser], c[CursorDate]
-	_, err := time.Parse(DateLayout, date)
-	if len(c) != 2 || u == "" || strings.ContainsRune(u, 0) || err != nil || (userName != "" && u != userName) {
-		return errs.Fields{"cursor": "is not a cursor this server issued for this listing"}.Err()
+	if err != nil || c == nil {
+		return err
+	}
+	if _, err := time.Parse(DateLayout, c[CursorDate]); err != nil {
+		return page.Foreign()
 	}
 	return nil
 }

@@ -38,10 +38,10 @@ func NewService(store Store, opts ...Option) *Service {
 }
 
 // HandleCheckout is the bus handler of the checkout event: it stores the
-// order the checkout describes. Delivery is at-least-once, so the write is
-// conditional on the order's key and a redelivery (even under another
-// envelope ID) stores nothing and returns nil. Store errors are returned so
-// the bus redelivers.
+// order the checkout describes. Delivery is at-least-once, so a checkout
+// whose order is already stored (a redelivery, even under another envelope
+// ID) stores nothing and returns nil. Store errors are returned so the bus
+// redelivers.
 func (s *Service) HandleCheckout(ctx context.Context, e bus.Envelope) error {
 	log := s.logger(ctx).With().Str("event_id", e.ID).Str("detail_type", e.DetailType).Logger()
 	c, err := decodeCheckout(e.Detail)
@@ -54,13 +54,45 @@ func (s *Service) HandleCheckout(ctx context.Context, e bus.Envelope) error {
 		return fmt.Errorf("malformed checkout event %s: %w", e.ID, err)
 	}
 	o := c.Order(s.now())
-	created, err := s.store.Create(ctx, o)
+	created, err := s.create(ctx, o)
 	if err != nil {
 		return err
 	}
 	log.Info().Str("order_id", o.OrderID).Str("user_name", o.UserName).Str("order_date", o.OrderDate).
 		Bool("duplicate", !created).Msg("checkout ordered")
 	return nil
+}
+
+// create stores o unless its checkout is already ordered. The order's key
+// is the user and the checkout time, so a redelivered checkout finds its
+// key taken; what tells a duplicate from another checkout of the same user
+// at the same instant is the order ID, which is the checkout ID. It returns
+// errs.Conflict for another checkout at o's key, which no redelivery can
+// resolve, so the bus dead-letters it for an operator.
+func (s *Service) create(ctx context.Context, o *Order) (created bool, err error) {
+	created, err = s.store.Create(ctx, o)
+	if err != nil || created {
+		return created, wrap(err, "create order", o)
+	}
+	old, err := s.store.Get(ctx, o.UserName, o.OrderDate)
+	if err != nil {
+		// Orders are never deleted, so a taken key that reads as absent is
+		// a store fault: retried by the bus like any other.
+		return false, wrap(err, "read order at taken key", o)
+	}
+	if old.OrderID != o.OrderID {
+		return false, errs.Errorf(errs.Conflict, "Checkout %s of %s at %s: the user already has order %s at that time.",
+			o.OrderID, o.UserName, o.OrderDate, old.OrderID)
+	}
+	return false, nil
+}
+
+// wrap names the operation and the order's key and ID in err.
+func wrap(err error, op string, o *Order) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s (user %s at %s): %w", op, o.OrderID, o.UserName, o.OrderDate, err)
 }
 
 // decodeCheckout reads and validates a checkout detail. Unknown fields are

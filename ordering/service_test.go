@@ -137,6 +137,26 @@ func TestHandleCheckout(t *testing.T) {
 					t.Fatalf("orders = %d, want exactly one with id %s", len(got), c.CheckoutID)
 				}
 			})
+			t.Run("ErrConflictOtherCheckoutAtSameKey", func(t *testing.T) {
+				// Two checkouts of one user at the same instant share the
+				// order's key; the second cannot be stored and must not be
+				// taken for a redelivery of the first.
+				svc := ordering.NewService(b.new(t))
+				first, second := NewCheckout("ada"), NewCheckout("ada")
+				if err := svc.HandleCheckout(context.Background(), MustEnvelope(t, first)); err != nil {
+					t.Fatalf("HandleCheckout(first): %v", err)
+				}
+				err := svc.HandleCheckout(context.Background(), MustEnvelope(t, second))
+				if got := errs.Code(err); got != errs.Conflict {
+					t.Fatalf("HandleCheckout(second): code %q (%v), want %q", got, err, errs.Conflict)
+				}
+				if !strings.Contains(err.Error(), second.CheckoutID) || !strings.Contains(err.Error(), first.CheckoutID) {
+					t.Errorf("error %q names neither checkout %s nor the stored order %s", err, second.CheckoutID, first.CheckoutID)
+				}
+				if got := MustList(t, svc, "ada"); len(got) != 1 || got[0].OrderID != first.CheckoutID {
+					t.Fatalf("orders = %d, want only the first checkout's order %s", len(got), first.CheckoutID)
+				}
+			})
 		})
 	}
 }
@@ -200,8 +220,17 @@ func TestHandleCheckoutStoreErrorIsRetried(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if err := svc.HandleCheckout(context.Background(), MustEnvelope(t, NewCheckout("ada"))); err == nil {
+	c := NewCheckout("ada")
+	err = svc.HandleCheckout(context.Background(), MustEnvelope(t, c))
+	if err == nil {
 		t.Fatal("HandleCheckout on a closed store = nil, want an error so the bus redelivers")
+	}
+	// The error names the operation, the order and its key, for the
+	// operator reading the bus's log or dead letters.
+	for _, want := range []string{"create order", c.CheckoutID, "ada", ordering.FormatDate(checkedOutAt)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -99,36 +100,25 @@ func userPrefix(userName string) []byte { return append([]byte(userName), 0) }
 
 func key(userName, orderDate string) []byte { return append(userPrefix(userName), orderDate...) }
 
-// Create implements ordering.Store.
+// Create implements ordering.Store: put-if-absent on the order's key.
 func (s *Store) Create(_ context.Context, o *ordering.Order) (created bool, err error) {
 	v, err := json.Marshal(toRecord(o))
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("encode order %s: %w", o.OrderID, err)
 	}
 	k := key(o.UserName, o.OrderDate)
 	err = s.db.Batch(func(tx *bbolt.Tx) error {
 		// Batch may run this more than once; only the last run counts.
-		created = false
 		b := tx.Bucket(bucketOrders)
-		if old := b.Get(k); old != nil {
-			return sameOrder(old, o)
+		if created = b.Get(k) == nil; !created {
+			return nil
 		}
-		created = true
 		return b.Put(k, v)
 	})
-	return created && err == nil, err
-}
-
-// sameOrder tells a redelivery (nil) from another order at the same key.
-func sameOrder(stored []byte, o *ordering.Order) error {
-	old, err := decode(stored)
 	if err != nil {
-		return err
+		return false, fmt.Errorf("put order of %s at %s: %w", o.UserName, o.OrderDate, err)
 	}
-	if old.OrderID != o.OrderID {
-		return errs.Errorf(errs.Conflict, "User %s already has order %s at %s.", o.UserName, old.OrderID, o.OrderDate)
-	}
-	return nil
+	return created, nil
 }
 
 // Get implements ordering.Store.
@@ -141,6 +131,9 @@ func (s *Store) Get(_ context.Context, userName, orderDate string) (o *ordering.
 		o, err = decode(v)
 		return err
 	})
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, fmt.Errorf("get order of %s at %s: %w", userName, orderDate, err)
+	}
 	return o, err
 }
 
@@ -170,7 +163,10 @@ func (s *Store) ListByUser(_ context.Context, userName string, r page.Request) (
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return out, fmt.Errorf("list orders of %s: %w", userName, err)
+	}
+	return out, nil
 }
 
 // before positions c on the last key strictly below end.
@@ -196,7 +192,10 @@ func (s *Store) List(_ context.Context, r page.Request) (page.Page[*ordering.Ord
 			}, cursor)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return out, fmt.Errorf("list orders: %w", err)
+	}
+	return out, nil
 }
 
 func cursor(o *ordering.Order) page.Cursor {

@@ -5,6 +5,7 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -117,28 +118,21 @@ func (s *Store) key(userName, orderDate string) map[string]types.AttributeValue 
 	}
 }
 
-// Create implements ordering.Store with a put conditional on the key being
-// free. A failed condition is a redelivery unless the stored order is
-// another one, which the follow-up read tells.
+// Create implements ordering.Store: a put conditional on the key being free.
 func (s *Store) Create(ctx context.Context, o *ordering.Order) (bool, error) {
 	av, err := toItem(o)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("encode order %s: %w", o.OrderID, err)
 	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(userName)"),
 	})
-	if !dynamo.ConditionFailed(err) {
-		return err == nil, dynamo.Wrap(err, "put order")
+	if dynamo.ConditionFailed(err) {
+		// The condition is on the key alone: failing it is the answer of
+		// put-if-absent, not a lost race.
+		return false, nil
 	}
-	old, err := s.Get(ctx, o.UserName, o.OrderDate)
-	if err != nil {
-		return false, err
-	}
-	if old.OrderID != o.OrderID {
-		return false, errs.Errorf(errs.Conflict, "User %s already has order %s at %s.", o.UserName, old.OrderID, o.OrderDate)
-	}
-	return false, nil
+	return err == nil, dynamo.Wrap(err, "put order of "+o.UserName+" at "+o.OrderDate)
 }
 
 // Get implements ordering.Store.
@@ -147,12 +141,16 @@ func (s *Store) Get(ctx context.Context, userName, orderDate string) (*ordering.
 		TableName: &s.table, Key: s.key(userName, orderDate), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return nil, dynamo.Wrap(err, "get order")
+		return nil, dynamo.Wrap(err, "get order of "+userName+" at "+orderDate)
 	}
 	if out.Item == nil {
 		return nil, errs.Errorf(errs.NotFound, "User %s has no order at %s.", userName, orderDate)
 	}
-	return fromItem(out.Item)
+	o, err := fromItem(out.Item)
+	if err != nil {
+		return nil, fmt.Errorf("decode order of %s at %s: %w", userName, orderDate, err)
+	}
+	return o, nil
 }
 
 // ListByUser implements ordering.Store: one Query read backwards.
@@ -166,7 +164,7 @@ func (s *Store) ListByUser(ctx context.Context, userName string, r page.Request)
 		ExclusiveStartKey:         dynamo.StartKey(r.Cursor),
 	})
 	if err != nil {
-		return page.Page[*ordering.Order]{}, dynamo.Wrap(err, "query orders")
+		return page.Page[*ordering.Order]{}, dynamo.Wrap(err, "query orders of "+userName)
 	}
 	return toPage(out.Items, out.LastEvaluatedKey, r.Limit)
 }
