@@ -121,7 +121,7 @@ func (b *Bus) failed(subscription, receives string) {
 // batch concurrently and deleting what succeeded before asking for more.
 func (b *Bus) poll(s *subscription) {
 	log := b.opts.Log.With().Str("subscription", s.name).Str("queue", s.queueURL).Logger()
-	failures := 0
+	retry := newBackoff(receiveBackoffBase, receiveBackoffMax)
 	for b.stop.Err() == nil {
 		out, err := b.sqs.ReceiveMessage(b.stop, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(s.queueURL),
@@ -135,8 +135,7 @@ func (b *Bus) poll(s *subscription) {
 			return
 		}
 		if err != nil {
-			failures++
-			d := backoff(failures, receiveBackoffBase, receiveBackoffMax)
+			d := retry.NextBackOff()
 			log.Error().Err(err).Dur("retry_in", d).Msg("bus: receive failed")
 			t := time.NewTimer(d)
 			select {
@@ -147,7 +146,7 @@ func (b *Bus) poll(s *subscription) {
 			}
 			continue
 		}
-		failures = 0
+		retry.Reset()
 		b.handleBatch(s, out.Messages, log)
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/cenkalti/backoff/v5"
 
 	"github.com/serverless-shop/shop/platform/bus"
 )
@@ -167,11 +167,19 @@ func batches(entries []entry) [][]entry {
 	return out
 }
 
-// putBatch sends one batch, resending the entries that failed retryably, and
-// returns an *EntryError per entry that was not accepted in the end.
+// putBatch sends one batch, resending the entries that failed retryably
+// (backoff.Retry, at most PublishMaxAttempts sends), and returns an
+// *EntryError per entry that was not accepted in the end.
 func (b *Bus) putBatch(ctx context.Context, pending []entry) []error {
-	var errs []error
-	for attempt := 1; ; attempt++ {
+	var (
+		errs      []error // settled: permanent failures
+		retryErrs []error // the last failures of the entries still retried
+		attempt   int
+	)
+	// errRetry asks backoff.Retry for another send of pending.
+	errRetry := errors.New("retryable entries")
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		attempt++
 		in := &eventbridge.PutEventsInput{Entries: make([]types.PutEventsRequestEntry, len(pending))}
 		for i, e := range pending {
 			in.Entries[i] = e.req
@@ -180,22 +188,18 @@ func (b *Bus) putBatch(ctx context.Context, pending []entry) []error {
 		if err != nil {
 			// The SDK already retried the call; its outcome is unknown, and a
 			// caller that publishes again only causes duplicates.
-			return append(errs, failAll(pending, attempt, "RequestFailed", err.Error())...)
+			errs = append(errs, failAll(pending, attempt, "RequestFailed", err.Error())...)
+			return struct{}{}, nil
 		}
 		if len(out.Entries) != len(pending) {
-			return append(errs, failAll(pending, attempt, "InternalFailure",
+			errs = append(errs, failAll(pending, attempt, "InternalFailure",
 				fmt.Sprintf("PutEvents answered %d entries for %d", len(out.Entries), len(pending)))...)
-		}
-		if out.FailedEntryCount == 0 && allAccepted(out.Entries) {
-			for _, e := range pending {
-				b.opts.Observer.Published(aws.ToString(e.req.DetailType))
-			}
-			return errs
+			return struct{}{}, nil
 		}
 		// Accepted entries and permanent failures are settled; only the
 		// retryable ones go again.
 		var retry []entry
-		var retryErrs []error
+		retryErrs = nil
 		for i, r := range out.Entries {
 			code := aws.ToString(r.ErrorCode)
 			if code == "" && aws.ToString(r.EventId) != "" {
@@ -213,18 +217,17 @@ func (b *Bus) putBatch(ctx context.Context, pending []entry) []error {
 			}
 			errs = append(errs, ee)
 		}
-		if len(retry) == 0 {
-			return errs
+		if pending = retry; len(pending) > 0 {
+			return struct{}{}, errRetry
 		}
-		t := time.NewTimer(backoff(attempt, b.opts.PublishBackoffBase, b.opts.PublishBackoffMax))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return append(errs, retryErrs...)
-		case <-t.C:
-		}
-		pending = retry
+		return struct{}{}, nil
+	}, backoff.WithBackOff(newBackoff(b.opts.PublishBackoffBase, b.opts.PublishBackoffMax)),
+		backoff.WithMaxTries(uint(b.opts.PublishMaxAttempts)), backoff.WithMaxElapsedTime(0))
+	if err != nil {
+		// Cancelled while waiting: the entries still retried failed last so.
+		errs = append(errs, retryErrs...)
 	}
+	return errs
 }
 
 func allAccepted(rs []types.PutEventsResultEntry) bool {
@@ -244,17 +247,9 @@ func failAll(pending []entry, attempts int, code, msg string) []error {
 	return errs
 }
 
-// backoff returns the delay after the given number of failed attempts:
-// base·2^(failures-1) capped at max, half of it random so that retries of
-// concurrent publishers spread out.
-func backoff(failures int, base, max time.Duration) time.Duration {
-	d := base
-	for i := 1; i < failures && d < max; i++ {
-		d *= 2
-	}
-	if d > max || d <= 0 {
-		d = max
-	}
-	half := d / 2
-	return half + rand.N(d-half+1)
+// newBackoff is the delay policy of the bus's retries: base, doubling up to
+// maxDelay, each delay jittered by half either way so that retries of
+// concurrent callers spread out.
+func newBackoff(base, maxDelay time.Duration) *backoff.ExponentialBackOff {
+	return &backoff.ExponentialBackOff{InitialInterval: base, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: maxDelay}
 }

@@ -19,11 +19,13 @@ import (
 	"github.com/serverless-shop/shop/platform/bus/localbus"
 )
 
+// TestBackoff: the delay doubles from base up to the cap, each draw within
+// half of it either way.
 func TestBackoff(t *testing.T) {
 	base, maxDelay := 100*time.Millisecond, time.Second
 	for _, tc := range []struct {
 		failures int
-		ceiling  time.Duration
+		interval time.Duration
 	}{
 		{1, 100 * time.Millisecond},
 		{2, 200 * time.Millisecond},
@@ -34,8 +36,8 @@ func TestBackoff(t *testing.T) {
 	} {
 		for range 200 {
 			got := localbus.Backoff(tc.failures, base, maxDelay)
-			if got < tc.ceiling/2 || got > tc.ceiling {
-				t.Fatalf("Backoff(%d) = %v, want within [%v, %v]", tc.failures, got, tc.ceiling/2, tc.ceiling)
+			if lo, hi := tc.interval/2, tc.interval*3/2+1; got < lo || got > hi {
+				t.Fatalf("Backoff(%d) = %v, want within [%v, %v]", tc.failures, got, lo, hi)
 			}
 		}
 	}
@@ -50,23 +52,31 @@ func TestBackoff(t *testing.T) {
 	})
 }
 
+// TestPublish: each case opens its own bus, so any one runs alone.
 func TestPublish(t *testing.T) {
 	ctx := context.Background()
-	b := MustOpen(t, filepath.Join(t.TempDir(), "bus.db"))
-	bustest.MustSubscribe(t, b, "basket", []string{"ProductCreated"}, func(context.Context, bus.Envelope) error { return nil })
+	open := func(t *testing.T) *localbus.Bus {
+		b := MustOpen(t, filepath.Join(t.TempDir(), "bus.db"))
+		bustest.MustSubscribe(t, b, "basket", []string{"ProductCreated"}, func(context.Context, bus.Envelope) error { return nil })
+		return b
+	}
+	mustPending := func(t *testing.T, b *localbus.Bus, want int) {
+		t.Helper()
+		if n, err := b.Pending("basket"); err != nil || n != want {
+			t.Errorf("Pending = %d, %v; want %d, nil", n, err, want)
+		}
+	}
 
 	t.Run("StoredBeforeStart", func(t *testing.T) {
+		b := open(t)
 		bustest.MustPublish(t, b, bustest.NewEvent(t, "com.swn.product", "ProductCreated", map[string]string{"id": "p1"}))
-		if n, err := b.Pending("basket"); err != nil || n != 1 {
-			t.Errorf("Pending = %d, %v; want 1, nil", n, err)
-		}
+		mustPending(t, b, 1)
 	})
 
 	t.Run("NoSubscriberDropped", func(t *testing.T) {
+		b := open(t)
 		bustest.MustPublish(t, b, bustest.NewEvent(t, "com.swn.product", "ProductDeleted", map[string]string{"id": "p1"}))
-		if n, err := b.Pending("basket"); err != nil || n != 1 {
-			t.Errorf("Pending = %d, %v; want 1, nil", n, err)
-		}
+		mustPending(t, b, 0)
 	})
 
 	t.Run("Invalid", func(t *testing.T) {
@@ -79,18 +89,21 @@ func TestPublish(t *testing.T) {
 			"NoDetail":     func(e *bus.Envelope) { e.Detail = nil },
 			"BadDetail":    func(e *bus.Envelope) { e.Detail = json.RawMessage("{") },
 		} {
-			e := good
-			mutate(&e)
-			if err := b.Publish(ctx, good, e); err == nil {
-				t.Errorf("%s: got nil error, want one", name)
-			}
-		}
-		if n, _ := b.Pending("basket"); n != 1 {
-			t.Errorf("a rejected batch stored events: Pending = %d, want 1", n)
+			t.Run(name, func(t *testing.T) {
+				b := open(t)
+				e := good
+				mutate(&e)
+				if err := b.Publish(ctx, good, e); err == nil {
+					t.Errorf("got nil error, want one")
+				}
+				// The batch is all or nothing: its good event is not stored.
+				mustPending(t, b, 0)
+			})
 		}
 	})
 
 	t.Run("ErrStarted", func(t *testing.T) {
+		b := open(t)
 		bustest.MustStart(t, b)
 		err := b.Subscribe("late", []string{"ProductCreated"}, func(context.Context, bus.Envelope) error { return nil })
 		if !errors.Is(err, localbus.ErrStarted) {
@@ -102,6 +115,7 @@ func TestPublish(t *testing.T) {
 	})
 
 	t.Run("ErrClosed", func(t *testing.T) {
+		b := open(t)
 		if err := b.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
 		}
@@ -127,7 +141,12 @@ func TestDetailBytesExact(t *testing.T) {
 	want := bus.Envelope{ID: "1", Source: "s", DetailType: "T", Time: time.Now(), Detail: json.RawMessage(` { "a" : "<&>" } `)}
 	bustest.MustPublish(t, b, want)
 	bustest.MustStart(t, b)
-	e := <-got
+	var e bus.Envelope
+	select {
+	case e = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("event not delivered")
+	}
 	if !bytes.Equal(e.Detail, want.Detail) || !e.Time.Equal(want.Time) {
 		t.Errorf("got detail %q time %v, want %q %v", e.Detail, e.Time, want.Detail, want.Time)
 	}
@@ -155,11 +174,14 @@ func TestWorkersBoundConcurrency(t *testing.T) {
 	b := MustOpen(t, filepath.Join(t.TempDir(), "bus.db"), localbus.WithWorkers(workers))
 	var running, peak, done atomic.Int64
 	release := make(chan struct{})
-	bustest.MustSubscribe(t, b, "sub", []string{"T"}, func(context.Context, bus.Envelope) error {
+	bustest.MustSubscribe(t, b, "sub", []string{"T"}, func(ctx context.Context, _ bus.Envelope) error {
 		n := running.Add(1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
-		<-release
+		select {
+		case <-release:
+		case <-ctx.Done(): // the test failed and closes the bus
+		}
 		running.Add(-1)
 		done.Add(1)
 		return nil

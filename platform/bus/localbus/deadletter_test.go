@@ -152,7 +152,11 @@ func TestShutdownIsNotAnAttempt(t *testing.T) {
 	})
 	bustest.MustStart(t, b)
 	bustest.MustPublish(t, b, bustest.NewEvent(t, "s", "T", 1))
-	<-entered
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("handler never called")
+	}
 	if err := b.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}

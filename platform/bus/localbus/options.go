@@ -1,9 +1,9 @@
 package localbus
 
 import (
-	"math/rand/v2"
 	"time"
 
+	cbackoff "github.com/cenkalti/backoff/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/bus"
@@ -120,20 +120,16 @@ func WithObserver(o bus.Observer) Option {
 }
 
 // backoff returns the delay before the attempt that follows the given number
-// of failed attempts: base·2^(failures-1) capped at maxDelay, with "equal jitter"
-// (half fixed, half random) so retries of a burst of failures spread out
-// instead of hammering a recovering dependency together.
+// of failed attempts: base·2^(failures-1) capped at maxDelay, jittered by half
+// either way (cenkalti/backoff's ExponentialBackOff, replayed up to this
+// failure since the count, not the policy, is what a stored record keeps),
+// so retries of a burst of failures spread out instead of hammering a
+// recovering dependency together.
 func backoff(failures int, base, maxDelay time.Duration) time.Duration {
-	if maxDelay < base {
-		maxDelay = base
+	b := &cbackoff.ExponentialBackOff{InitialInterval: base, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: max(base, maxDelay)}
+	d := b.NextBackOff()
+	for i := 1; i < failures; i++ {
+		d = b.NextBackOff()
 	}
-	d := base
-	for i := 1; i < failures && d < maxDelay; i++ {
-		d *= 2
-	}
-	if d > maxDelay || d <= 0 {
-		d = maxDelay
-	}
-	half := d / 2
-	return half + rand.N(d-half+1)
+	return d
 }

@@ -9,8 +9,13 @@ import (
 )
 
 // recordVersion prefixes every stored record so the layout can evolve
-// without guessing.
-const recordVersion = 1
+// without guessing. Version 2 stores the event time as seconds, nanoseconds
+// and zone offset (encodeTime); version 1 stored time.Time.MarshalBinary,
+// which cannot carry the offset -00:01 (it marks UTC there), and is still read.
+const (
+	recordVersion   = 2
+	recordVersionV1 = 1
+)
 
 // record is one stored event for one subscription: pending (At is the next
 // attempt time) or dead (At is when it was dead-lettered).
@@ -29,10 +34,7 @@ var errCorrupt = errors.New("localbus: corrupt record")
 
 func (r record) marshal() ([]byte, error) {
 	e := r.Envelope
-	ts, err := e.Time.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
+	ts := encodeTime(e.Time)
 	buf := make([]byte, 0, 40+len(e.TraceParent)+len(e.TraceState)+len(e.ID)+len(e.Source)+len(e.DetailType)+len(ts)+len(e.Detail)+len(r.LastError))
 	buf = append(buf, recordVersion)
 	for _, s := range [][]byte{[]byte(e.ID), []byte(e.Source), []byte(e.DetailType), ts, e.Detail} {
@@ -55,9 +57,10 @@ func (r record) marshal() ([]byte, error) {
 }
 
 func unmarshalRecord(b []byte) (record, error) {
-	if len(b) == 0 || b[0] != recordVersion {
+	if len(b) == 0 || (b[0] != recordVersion && b[0] != recordVersionV1) {
 		return record{}, errCorrupt
 	}
+	version := b[0]
 	b = b[1:]
 	field := func() ([]byte, bool) {
 		n, k := binary.Uvarint(b)
@@ -78,9 +81,21 @@ func unmarshalRecord(b []byte) (record, error) {
 	}
 	var r record
 	r.Envelope.ID, r.Envelope.Source, r.Envelope.DetailType = string(fs[0]), string(fs[1]), string(fs[2])
-	if err := r.Envelope.Time.UnmarshalBinary(fs[3]); err != nil {
+	ts := fs[3]
+	if version == recordVersionV1 {
+		var t time.Time
+		if err := t.UnmarshalBinary(ts); err != nil {
+			return record{}, errCorrupt
+		}
+		// UnmarshalBinary takes nanoseconds past a second, which
+		// MarshalBinary never wrote; through encodeTime they are refused.
+		ts = encodeTime(t)
+	}
+	t, ok := decodeTime(ts)
+	if !ok {
 		return record{}, errCorrupt
 	}
+	r.Envelope.Time = t
 	// Copy: bbolt memory is only valid inside the transaction.
 	r.Envelope.Detail = append([]byte(nil), fs[4]...)
 	attempts, k := binary.Uvarint(b)
@@ -115,4 +130,47 @@ func unmarshalRecord(b []byte) (record, error) {
 	}
 	r.Envelope.TraceParent, r.Envelope.TraceState = string(parent), string(state)
 	return r, nil
+}
+
+// encodeTime stores t as its Unix seconds, nanoseconds and zone: a zero
+// byte for UTC, else one followed by the offset in seconds. Any offset
+// round-trips, to the same instant at the same offset.
+func encodeTime(t time.Time) []byte {
+	buf := binary.AppendVarint(nil, t.Unix())
+	buf = binary.AppendUvarint(buf, uint64(t.Nanosecond()))
+	if t.Location() == time.UTC {
+		return append(buf, 0)
+	}
+	_, off := t.Zone()
+	return binary.AppendVarint(append(buf, 1), int64(off))
+}
+
+// decodeTime reads what encodeTime wrote, and refuses what it could not
+// have written (nanoseconds past a second, a time out of range, stray bytes).
+func decodeTime(b []byte) (time.Time, bool) {
+	sec, k := binary.Varint(b)
+	if k <= 0 {
+		return time.Time{}, false
+	}
+	b = b[k:]
+	nsec, k := binary.Uvarint(b)
+	if k <= 0 || nsec >= uint64(time.Second) {
+		return time.Time{}, false
+	}
+	b = b[k:]
+	t := time.Unix(sec, int64(nsec))
+	if t.Unix() != sec {
+		return time.Time{}, false // out of time.Time's range
+	}
+	if len(b) == 1 && b[0] == 0 {
+		return t.UTC(), true
+	}
+	if len(b) < 2 || b[0] != 1 {
+		return time.Time{}, false
+	}
+	off, k := binary.Varint(b[1:])
+	if k != len(b)-1 || off < -1<<31 || off > 1<<31-1 {
+		return time.Time{}, false
+	}
+	return t.In(time.FixedZone("", int(off))), true
 }

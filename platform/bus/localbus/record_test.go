@@ -11,7 +11,7 @@ import (
 
 // FuzzRecordCodec holds the stored form of a pending or dead event to its
 // promise: a record built from any envelope (any strings, any detail bytes,
-// any time at any whole-minute offset time.Time.MarshalBinary can carry), any attempt
+// any time at any whole-minute offset, −00:01 included), any attempt
 // count, a next attempt that is unset or any UnixNano time, and any last
 // error decodes to itself, the detail byte for byte and the time as the
 // same instant at the same offset. Decoding arbitrary bytes never panics,
@@ -47,14 +47,6 @@ func FuzzRecordCodec(f *testing.F) {
 			in.At = time.Unix(0, at).UTC()
 		}
 		b, err := in.marshal()
-		if _, terr := when.MarshalBinary(); terr != nil {
-			// The offset -00:01 is the one time.Time.MarshalBinary cannot
-			// carry (it marks UTC); producers stamp events in UTC.
-			if err == nil {
-				t.Fatalf("%+v encodes although its time does not: %v", in, terr)
-			}
-			return
-		}
 		if err != nil {
 			t.Fatalf("%+v does not encode: %v", in, err)
 		}
@@ -88,4 +80,48 @@ func sameRecord(a, b record) bool {
 	a.Envelope.Detail, b.Envelope.Detail = nil, nil
 	a.Envelope.Time, b.Envelope.Time = time.Time{}, time.Time{}
 	return reflect.DeepEqual(a, b)
+}
+
+// TestRecordTimeOffsets: the event time keeps its instant and offset for
+// offsets time.Time.MarshalBinary cannot carry (−00:01, whole seconds),
+// and records written in the first layout still read.
+func TestRecordTimeOffsets(t *testing.T) {
+	base := time.Date(2026, 11, 27, 8, 0, 0, 123456789, time.UTC)
+	for _, c := range []struct {
+		name string
+		when time.Time
+	}{
+		{"UTC", base},
+		{"MinusOneMinute", base.In(time.FixedZone("", -60))},
+		{"PlusOneMinute", base.In(time.FixedZone("", 60))},
+		{"SecondsOffset", base.In(time.FixedZone("LMT", -17762))},
+		{"ZeroOffsetNotUTC", base.In(time.FixedZone("", 0))},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := record{Envelope: bus.Envelope{ID: "e1", Source: "s", DetailType: "d", Time: c.when, Detail: []byte(`{}`)}}
+			b, err := in.marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := unmarshalRecord(b)
+			if err != nil || !sameRecord(got, in) {
+				t.Fatalf("got %+v, %v; want %+v", got, err, in)
+			}
+		})
+	}
+	t.Run("FirstLayout", func(t *testing.T) {
+		in := record{Envelope: bus.Envelope{ID: "e1", Source: "s", DetailType: "d", Time: base.In(time.FixedZone("", 3600)), Detail: []byte(`{}`)}}
+		// Written as version 1 did: the same fields, the time as MarshalBinary.
+		ts, _ := in.Envelope.Time.MarshalBinary()
+		v1 := []byte{recordVersionV1}
+		for _, f := range [][]byte{[]byte("e1"), []byte("s"), []byte("d"), ts, []byte(`{}`)} {
+			v1 = append(v1, byte(len(f)))
+			v1 = append(v1, f...)
+		}
+		v1 = append(v1, 0, 0, 0) // no attempts, no next time, no last error, and no trace context
+		got, err := unmarshalRecord(v1)
+		if err != nil || !sameRecord(got, in) {
+			t.Fatalf("version 1 record %x: got %+v, %v; want %+v", v1, got, err, in)
+		}
+	})
 }
