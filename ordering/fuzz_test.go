@@ -11,6 +11,7 @@ import (
 	"github.com/serverless-shop/shop/ordering"
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/money"
 	"github.com/serverless-shop/shop/platform/page"
 )
 
@@ -64,7 +65,25 @@ func FuzzHandleCheckout(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b)
+	// At the bounds: the largest checkout the basket can accept, and the
+	// one measured on main before the bounds (two lines at 600000000000.00,
+	// a total no decoder could read), which must be refused, not stored.
+	largest := NewCheckout("ada")
+	largest.Items = nil
+	for range money.MaxLines {
+		largest.Items = append(largest.Items, ordering.CheckoutItem{ProductID: "p", Quantity: money.MaxQuantity,
+			UnitPrice: money.MaxUnitPrice, LineTotal: money.MaxUnitPrice * money.MaxQuantity})
+	}
+	largest.TotalPrice = money.MaxTotal
+	if b, err = json.Marshal(largest); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
 	for _, d := range []string{
+		`{"checkoutId":"c1","userName":"swn","checkedOutAt":"2026-11-27T08:00:00Z","items":[{"productId":"p1","quantity":2,"unitPrice":600000000000.00,"lineTotal":1200000000000.00}],"totalPrice":1200000000000.00}`,
+		`{"checkoutId":"c1","userName":"swn","checkedOutAt":"2026-11-27T08:00:00Z","items":[{"productId":"p1","quantity":1,"unitPrice":10000000.01,"lineTotal":10000000.01}],"totalPrice":10000000.01}`,
+		`{"checkoutId":"c1","userName":"swn","checkedOutAt":"2026-11-27T08:00:00Z","items":[{"productId":"p1","quantity":1001,"unitPrice":1,"lineTotal":1001}],"totalPrice":1001}`,
+		`{"checkoutId":"c1","userName":"swn","checkedOutAt":"2026-11-27T08:00:00Z","items":[{"productId":"p1","quantity":1,"unitPrice":1000000000000,"lineTotal":1000000000000},{"productId":"p2","quantity":1,"unitPrice":1000000000000,"lineTotal":1000000000000}],"totalPrice":-0.02}`,
 		`{"checkoutId":"c1","userName":"swn","checkedOutAt":"2026-11-27T08:00:00.1234Z","firstName":"Ada","lastName":"Lovelace",` +
 			`"email":"ada@example.com","address":"London","paymentMethod":1,"cardLast4":"3322",` +
 			`"items":[{"productId":"p1","productName":"IPhone X","color":"Black","quantity":2,"unitPrice":950.40,"lineTotal":1900.80},` +
@@ -115,12 +134,28 @@ func FuzzHandleCheckout(f *testing.F) {
 			t.Fatalf("%s: stored %+v, want %+v", detail, got, want)
 		}
 		checkTotals(t, detail, &got)
+		checkBounds(t, detail, &got)
 
 		e.ID = "e2"
 		if err := svc.HandleCheckout(context.Background(), e); err != nil || len(store.orders) != 1 {
 			t.Fatalf("%s redelivered: got %v and %d orders, want nil and still one", detail, err, len(store.orders))
 		}
 	})
+}
+
+// checkBounds fails unless o is within money's bounds, which every
+// producer keeps: an order beyond them was decoded from something no
+// producer may send.
+func checkBounds(t *testing.T, detail []byte, o *ordering.Order) {
+	t.Helper()
+	if len(o.Items) > money.MaxLines || o.TotalPrice < 0 || o.TotalPrice > money.MaxTotal {
+		t.Fatalf("%s: order of %d lines totalling %s is beyond the bounds", detail, len(o.Items), o.TotalPrice)
+	}
+	for i, it := range o.Items {
+		if it.Quantity < 1 || it.Quantity > money.MaxQuantity || it.UnitPrice < 0 || it.UnitPrice > money.MaxUnitPrice {
+			t.Fatalf("%s: line %d (%d × %s) is beyond the bounds", detail, i, it.Quantity, it.UnitPrice)
+		}
+	}
 }
 
 // checkTotals fails unless every line of o is exactly unit price ×
