@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/go-chi/chi/v5"
 
@@ -51,7 +50,7 @@ type eventBus interface {
 func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	var db dynamo.API
 	if m.cfg.Store == "dynamodb" {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
+		awsCfg, err := loadAWSConfig(ctx)
 		if err != nil {
 			return fmt.Errorf("aws config: %w", err)
 		}
@@ -130,7 +129,7 @@ func exactPath(path string, h http.Handler) http.Handler {
 
 func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 	if m.cfg.Bus == "aws" {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
+		awsCfg, err := loadAWSConfig(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("aws config: %w", err)
 		}
