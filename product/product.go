@@ -69,46 +69,29 @@ func (f Filter) Validate() error {
 }
 
 // Store keeps products. Writes carry the events they cause, which the store
-// commits atomically with the change (in its outbox).
+// commits atomically with the change (in its outbox). A store offers
+// storage primitives; what to do when a write loses a race is the
+// service's decision.
 type Store interface {
-	// Create stores a new product. Returns errs.Conflict if the id exists.
+	// Create stores a new product if no product has its id. Returns
+	// errs.ErrLostRace if one has, or if a concurrent write got in the way.
 	Create(ctx context.Context, p *Product, events []bus.Envelope) error
 	// Get returns errs.NotFound if there is no such product.
 	Get(ctx context.Context, id string) (*Product, error)
 	// List returns a page of products, optionally of one category: ordered
 	// by id on bbolt, in scan order on DynamoDB; following the cursors visits
-	// every product once. Returns errs.Invalid for a cursor the same listing
-	// did not issue (see CheckCursor).
+	// every product once. The cursor is one a listing with the same filter
+	// issued (the service checks its shape).
 	List(ctx context.Context, f Filter, r page.Request) (page.Page[*Product], error)
-	// Update applies fn to the stored product and saves the result with the
-	// events fn returns, only if nobody changed it in between; it retries fn
-	// on such a race. Returns errs.NotFound, or fn's error.
+	// Update reads the product, applies fn and stores the result with the
+	// events fn returns, once, if the stored product is still the one read.
+	// Returns errs.NotFound, fn's error, or errs.ErrLostRace when another
+	// write came between the read and the write (nothing is stored then).
 	Update(ctx context.Context, id string, fn func(*Product) ([]bus.Envelope, error)) (*Product, error)
-	// Delete removes the product and stores the events fn returns.
-	// Returns errs.NotFound.
+	// Delete removes the product and stores the events fn returns, on the
+	// same terms as Update. Returns errs.NotFound, fn's error or
+	// errs.ErrLostRace.
 	Delete(ctx context.Context, id string, fn func(*Product) ([]bus.Envelope, error)) error
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
-}
-
-// maxCursorID bounds the id a cursor may hold; product ids are server-issued
-// UUIDs, and DynamoDB rejects longer keys outright.
-const maxCursorID = 1024
-
-// CheckCursor rejects a cursor that the listing under f did not issue: every
-// listing's cursor is {"id"}, plus "category" (equal to f's) for a category.
-// A store must never see a start key of another listing, which DynamoDB
-// answers with a validation error. It returns an errs.Invalid error.
-func CheckCursor(f Filter, c page.Cursor) error {
-	if c == nil {
-		return nil
-	}
-	id, want := c["id"], 1
-	if f.Category != "" {
-		want = 2
-	}
-	if len(c) != want || id == "" || len(id) > maxCursorID || (f.Category != "" && c["category"] != f.Category) {
-		return errs.Fields{"cursor": "is not a cursor this server issued for this listing"}.Err()
-	}
-	return nil
 }

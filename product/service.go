@@ -2,8 +2,11 @@ package product
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/google/uuid"
 
 	"github.com/serverless-shop/shop/platform/bus"
@@ -28,6 +31,33 @@ func NewService(store Store, source string, committed func()) *Service {
 		committed = func() {}
 	}
 	return &Service{store: store, source: source, committed: committed, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// MaxRaces bounds the attempts of one write that keeps losing races to
+// concurrent writes of the same product; the client is then told to retry
+// (errs.ErrLostRace, a 409).
+const MaxRaces = 5
+
+// raceBackOff waits a few milliseconds, growing and jittered, between
+// attempts: two writers that lost to each other (a DynamoDB transaction
+// conflict cancels both) must not meet again at once.
+func raceBackOff() backoff.BackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval = 5*time.Millisecond, 100*time.Millisecond
+	return b
+}
+
+// retryRaces runs op until it does not lose a race, at most MaxRaces
+// times. Any other outcome is final. Losing every time returns the last
+// errs.ErrLostRace.
+func retryRaces[T any](ctx context.Context, op func() (T, error)) (T, error) {
+	return backoff.Retry(ctx, func() (T, error) {
+		v, err := op()
+		if err != nil && !errors.Is(err, errs.ErrLostRace) {
+			return v, backoff.Permanent(err)
+		}
+		return v, err
+	}, backoff.WithBackOff(raceBackOff()), backoff.WithMaxTries(MaxRaces), backoff.WithMaxElapsedTime(0))
 }
 
 // Patch holds the fields of an update; nil fields are kept.
@@ -57,7 +87,7 @@ func set[T any](dst *T, v *T) {
 }
 
 // Create validates and stores a new product with a server-issued id.
-// Returns errs.Invalid.
+// Returns errs.Invalid, or errs.ErrLostRace if its write kept losing races.
 func (s *Service) Create(ctx context.Context, p Product) (*Product, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -69,8 +99,24 @@ func (s *Service) Create(ctx context.Context, p Product) (*Product, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.Create(ctx, &p, []bus.Envelope{e}); err != nil {
-		return nil, err
+	_, err = retryRaces(ctx, func() (struct{}, error) {
+		err := s.store.Create(ctx, &p, []bus.Envelope{e})
+		if !errors.Is(err, errs.ErrLostRace) {
+			return struct{}{}, err
+		}
+		// Lost to a product of the same id, or to a concurrent write (a
+		// transaction conflict): only the second is worth another try.
+		switch _, gerr := s.store.Get(ctx, p.ID); {
+		case gerr == nil:
+			return struct{}{}, errs.Errorf(errs.Conflict, "Product %s already exists.", p.ID)
+		case errs.Is(gerr, errs.NotFound):
+			return struct{}{}, err
+		default:
+			return struct{}{}, gerr
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create product %s: %w", p.ID, err)
 	}
 	s.committed()
 	return &p, nil
@@ -78,50 +124,73 @@ func (s *Service) Create(ctx context.Context, p Product) (*Product, error) {
 
 // Get returns errs.NotFound.
 func (s *Service) Get(ctx context.Context, id string) (*Product, error) {
-	return s.store.Get(ctx, id)
+	p, err := s.store.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get product %s: %w", id, err)
+	}
+	return p, nil
 }
 
 // List returns a page of products. Returns errs.Invalid for a filter that
-// is not text.
+// is not text, or a cursor that a listing with the same filter did not
+// issue: {"id"}, plus "category" equal to the filter's for a category.
 func (s *Service) List(ctx context.Context, f Filter, r page.Request) (page.Page[*Product], error) {
 	if err := f.Validate(); err != nil {
 		return page.Page[*Product]{}, err
 	}
-	return s.store.List(ctx, f, r)
+	var fixed map[string]string
+	if f.Category != "" {
+		fixed = map[string]string{"category": f.Category}
+	}
+	if err := page.Check(r.Cursor, fixed, "id"); err != nil {
+		return page.Page[*Product]{}, err
+	}
+	pg, err := s.store.List(ctx, f, r)
+	if err != nil {
+		return pg, fmt.Errorf("list products (category %q): %w", f.Category, err)
+	}
+	return pg, nil
 }
 
-// Update sets the fields present in pt and keeps the others.
-// Returns errs.NotFound or errs.Invalid.
+// Update sets the fields present in pt and keeps the others. A write that
+// lost a race to another change is tried again on the new state, up to
+// MaxRaces times. Returns errs.NotFound, errs.Invalid, errs.Conflict (a
+// version that no longer holds) or errs.ErrLostRace.
 func (s *Service) Update(ctx context.Context, id string, pt Patch) (*Product, error) {
-	p, err := s.store.Update(ctx, id, func(p *Product) ([]bus.Envelope, error) {
-		if pt.IfVersion != nil && *pt.IfVersion != p.Version {
-			return nil, errs.Errorf(errs.Conflict, "Product %s is at version %d, not %d.", p.ID, p.Version, *pt.IfVersion)
-		}
-		pt.Apply(p)
-		if err := p.Validate(); err != nil {
-			return nil, err
-		}
-		p.Version++
-		p.UpdatedAt = s.now()
-		e, err := s.event(EventUpdated, p)
-		return []bus.Envelope{e}, err
+	p, err := retryRaces(ctx, func() (*Product, error) {
+		return s.store.Update(ctx, id, func(p *Product) ([]bus.Envelope, error) {
+			if pt.IfVersion != nil && *pt.IfVersion != p.Version {
+				return nil, errs.Errorf(errs.Conflict, "Product %s is at version %d, not %d.", p.ID, p.Version, *pt.IfVersion)
+			}
+			pt.Apply(p)
+			if err := p.Validate(); err != nil {
+				return nil, err
+			}
+			p.Version++
+			p.UpdatedAt = s.now()
+			e, err := s.event(EventUpdated, p)
+			return []bus.Envelope{e}, err
+		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("update product %s: %w", id, err)
 	}
 	s.committed()
 	return p, nil
 }
 
-// Delete removes a product. Returns errs.NotFound.
+// Delete removes a product, trying again like Update when it lost a race.
+// Returns errs.NotFound or errs.ErrLostRace.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	err := s.store.Delete(ctx, id, func(p *Product) ([]bus.Envelope, error) {
-		p.Version++
-		e, err := s.event(EventDeleted, p)
-		return []bus.Envelope{e}, err
+	_, err := retryRaces(ctx, func() (struct{}, error) {
+		return struct{}{}, s.store.Delete(ctx, id, func(p *Product) ([]bus.Envelope, error) {
+			p.Version++
+			e, err := s.event(EventDeleted, p)
+			return []bus.Envelope{e}, err
+		})
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("delete product %s: %w", id, err)
 	}
 	s.committed()
 	return nil

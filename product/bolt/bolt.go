@@ -4,6 +4,7 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"fmt"
 
 	"go.etcd.io/bbolt"
 
@@ -83,17 +84,27 @@ func put(tx *bbolt.Tx, p *product.Product, old *product.Product) error {
 	return idx.Put(categoryKey(p.Category, p.ID), nil)
 }
 
-// Create implements product.Store.
+// Create implements product.Store: put-if-absent with the events.
 func (s *Store) Create(_ context.Context, p *product.Product, events []bus.Envelope) error {
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketProducts).Get([]byte(p.ID)) != nil {
-			return errs.Errorf(errs.Conflict, "Product %s already exists.", p.ID)
+			return errs.ErrLostRace
 		}
 		if err := put(tx, p, nil); err != nil {
 			return err
 		}
 		return outbox.PutBolt(tx, events...)
 	})
+	return wrap(err, "create product", p.ID)
+}
+
+// wrap names the operation and the product in err. Errors of the shop's
+// vocabulary already say which product they are about.
+func wrap(err error, op, id string) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s: %w", op, id, err)
 }
 
 // Get implements product.Store.
@@ -102,14 +113,11 @@ func (s *Store) Get(_ context.Context, id string) (p *product.Product, err error
 		p, err = get(tx, id)
 		return err
 	})
-	return p, err
+	return p, wrap(err, "get product", id)
 }
 
 // List implements product.Store.
 func (s *Store) List(_ context.Context, f product.Filter, r page.Request) (page.Page[*product.Product], error) {
-	if err := product.CheckCursor(f, r.Cursor); err != nil {
-		return page.Page[*product.Product]{}, err
-	}
 	var out page.Page[*product.Product]
 	err := s.db.View(func(tx *bbolt.Tx) (err error) {
 		if f.Category == "" {
@@ -119,7 +127,10 @@ func (s *Store) List(_ context.Context, f product.Filter, r page.Request) (page.
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return out, fmt.Errorf("list products (category %q): %w", f.Category, err)
+	}
+	return out, nil
 }
 
 func listAll(tx *bbolt.Tx, r page.Request) (page.Page[*product.Product], error) {
@@ -149,7 +160,7 @@ func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*pro
 }
 
 // Update implements product.Store. bbolt serialises writers, so the
-// read-modify-write inside one transaction cannot lose a concurrent update.
+// read-modify-write inside one transaction never loses a race.
 func (s *Store) Update(_ context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) (p *product.Product, err error) {
 	err = s.db.Batch(func(tx *bbolt.Tx) error {
 		old, err := get(tx, id)
@@ -167,12 +178,15 @@ func (s *Store) Update(_ context.Context, id string, fn func(*product.Product) (
 		p = &cur
 		return outbox.PutBolt(tx, events...)
 	})
-	return p, err
+	if err != nil {
+		return nil, wrap(err, "update product", id)
+	}
+	return p, nil
 }
 
-// Delete implements product.Store.
+// Delete implements product.Store; like Update it never loses a race.
 func (s *Store) Delete(_ context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) error {
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	return wrap(s.db.Batch(func(tx *bbolt.Tx) error {
 		p, err := get(tx, id)
 		if err != nil {
 			return err
@@ -188,7 +202,7 @@ func (s *Store) Delete(_ context.Context, id string, fn func(*product.Product) (
 			return err
 		}
 		return outbox.PutBolt(tx, events...)
-	})
+	}), "delete product", id)
 }
 
 // Ping implements product.Store.

@@ -3,20 +3,12 @@ package bolt_test
 import (
 	"testing"
 
-	"github.com/serverless-shop/shop/platform/outbox"
 	"github.com/serverless-shop/shop/product/bolt"
 	"github.com/serverless-shop/shop/product/storetest"
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Backend {
-		s, err := bolt.Open(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return storetest.Backend{Store: s, Outbox: outbox.NewBoltStore(s.DB())}
-	})
+	storetest.Run(t, func(t *testing.T) storetest.Backend { return storetest.MustBolt(t) })
 }
 
 func TestReopenKeepsData(t *testing.T) {

@@ -4,6 +4,7 @@ package dynamo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -23,9 +24,6 @@ import (
 
 // CategoryIndex is the name of the GSI listing one category.
 const CategoryIndex = "category-index"
-
-// maxRaces bounds the retries of a conditional write that lost a race.
-const maxRaces = 10
 
 // Store is the catalog in DynamoDB.
 type Store struct {
@@ -98,31 +96,29 @@ func (s *Store) key(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id}}
 }
 
-// write commits one change of the product item together with its events.
-func (s *Store) write(ctx context.Context, change types.TransactWriteItem, events []bus.Envelope) error {
+// write commits one change of the product item together with its events,
+// in one transaction. A failed condition or a transaction conflict is
+// errs.ErrLostRace (dynamo.Wrap): the service decides what losing means.
+func (s *Store) write(ctx context.Context, op, id string, change types.TransactWriteItem, events []bus.Envelope) error {
 	items, err := s.outbox.Put(events...)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s %s: %w", op, id, err)
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: append([]types.TransactWriteItem{change}, items...),
 	})
-	return err
+	return dynamo.Wrap(err, op+" "+id)
 }
 
-// Create implements product.Store.
+// Create implements product.Store: a put conditional on the id being free.
 func (s *Store) Create(ctx context.Context, p *product.Product, events []bus.Envelope) error {
 	av, err := toItem(p)
 	if err != nil {
-		return err
+		return fmt.Errorf("encode product %s: %w", p.ID, err)
 	}
-	err = s.write(ctx, types.TransactWriteItem{Put: &types.Put{
+	return s.write(ctx, "create product", p.ID, types.TransactWriteItem{Put: &types.Put{
 		TableName: &s.table, Item: av, ConditionExpression: aws.String("attribute_not_exists(id)"),
 	}}, events)
-	if dynamo.ConditionFailed(err) {
-		return errs.Errorf(errs.Conflict, "Product %s already exists.", p.ID)
-	}
-	return dynamo.Wrap(err, "create product")
 }
 
 // Get implements product.Store.
@@ -132,20 +128,21 @@ func (s *Store) Get(ctx context.Context, id string) (*product.Product, error) {
 	}
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: s.key(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return nil, dynamo.Wrap(err, "get product")
+		return nil, dynamo.Wrap(err, "get product "+id)
 	}
 	if out.Item == nil {
 		return nil, errs.Errorf(errs.NotFound, "Product %s not found.", id)
 	}
-	return fromItem(out.Item)
+	p, err := fromItem(out.Item)
+	if err != nil {
+		return nil, fmt.Errorf("decode product %s: %w", id, err)
+	}
+	return p, nil
 }
 
 // List implements product.Store. The whole catalog is a paginated Scan; a
 // category is a Query on the category index, never a filtered Scan.
 func (s *Store) List(ctx context.Context, f product.Filter, r page.Request) (page.Page[*product.Product], error) {
-	if err := product.CheckCursor(f, r.Cursor); err != nil {
-		return page.Page[*product.Product]{}, err
-	}
 	var (
 		items   []map[string]types.AttributeValue
 		lastKey map[string]types.AttributeValue
@@ -170,7 +167,7 @@ func (s *Store) List(ctx context.Context, f product.Filter, r page.Request) (pag
 			Limit:                     aws.Int32(int32(r.Limit)), ExclusiveStartKey: dynamo.StartKey(r.Cursor),
 		})
 		if err != nil {
-			return page.Page[*product.Product]{}, dynamo.Wrap(err, "query category")
+			return page.Page[*product.Product]{}, dynamo.Wrap(err, "query products of category "+f.Category)
 		}
 		items, lastKey = out.Items, out.LastEvaluatedKey
 	}
@@ -186,54 +183,47 @@ func (s *Store) List(ctx context.Context, f product.Filter, r page.Request) (pag
 }
 
 // Update implements product.Store: read, apply fn, then write only if the
-// version is still the one read, retrying when another writer won.
+// version is still the one read.
 func (s *Store) Update(ctx context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) (*product.Product, error) {
-	for range maxRaces {
-		old, err := s.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		p := *old
-		events, err := fn(&p)
-		if err != nil {
-			return nil, err
-		}
-		av, err := toItem(&p)
-		if err != nil {
-			return nil, err
-		}
-		err = s.write(ctx, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table, Item: av, ConditionExpression: aws.String("version = :v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: itoa(old.Version)}},
-		}}, events)
-		if !dynamo.ConditionFailed(err) {
-			return &p, dynamo.Wrap(err, "update product")
-		}
+	old, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	return nil, errs.Errorf(errs.Conflict, "Product %s is being changed concurrently; retry.", id)
+	p := *old
+	events, err := fn(&p)
+	if err != nil {
+		return nil, err
+	}
+	av, err := toItem(&p)
+	if err != nil {
+		return nil, fmt.Errorf("encode product %s: %w", id, err)
+	}
+	err = s.write(ctx, "update product", id, types.TransactWriteItem{Put: &types.Put{
+		TableName: &s.table, Item: av, ConditionExpression: aws.String("version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: itoa(old.Version)}},
+	}}, events)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
-// Delete implements product.Store.
+// Delete implements product.Store: read, apply fn, then delete only if the
+// version is still the one read.
 func (s *Store) Delete(ctx context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) error {
-	for range maxRaces {
-		p, err := s.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		v := itoa(p.Version)
-		events, err := fn(p)
-		if err != nil {
-			return err
-		}
-		err = s.write(ctx, types.TransactWriteItem{Delete: &types.Delete{
-			TableName: &s.table, Key: s.key(id), ConditionExpression: aws.String("version = :v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: v}},
-		}}, events)
-		if !dynamo.ConditionFailed(err) {
-			return dynamo.Wrap(err, "delete product")
-		}
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return err
 	}
-	return errs.Errorf(errs.Conflict, "Product %s is being changed concurrently; retry.", id)
+	v := itoa(p.Version)
+	events, err := fn(p)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "delete product", id, types.TransactWriteItem{Delete: &types.Delete{
+		TableName: &s.table, Key: s.key(id), ConditionExpression: aws.String("version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: v}},
+	}}, events)
 }
 
 // Ping implements product.Store.
