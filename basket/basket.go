@@ -146,9 +146,9 @@ type Store interface {
 	// CheckOut replaces the user's open basket by the tombstone b and stores
 	// events, atomically, only if the stored basket is still open under
 	// b.CheckoutID. With a non-nil rec it also records rec under
-	// (b.UserName, rec.Key) in the same transaction, only if no record under
-	// that key is live at rec.Receipt.CheckedOutAt (an expired one is
-	// replaced). Otherwise it returns errs.Conflict and writes nothing.
+	// (b.UserName, rec.Key) in the same transaction, only if the record
+	// under that key is still the one rec.Replaces names (none for "").
+	// Otherwise it returns errs.ErrLostRace and writes nothing.
 	CheckOut(ctx context.Context, b *Basket, rec *KeyedReceipt, events []bus.Envelope) error
 	// KeyedReceipt returns what CheckOut recorded under the user's
 	// idempotency key, expired or not (the caller judges expiry), or

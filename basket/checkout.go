@@ -2,7 +2,7 @@ package basket
 
 import (
 	"context"
-	"slices"
+	"errors"
 	"strings"
 	"time"
 
@@ -82,8 +82,9 @@ func receipt(b *Basket) *Receipt {
 // key, the receipt is also recorded under the key in the same transaction,
 // and a request whose key is recorded and live gets that receipt and writes
 // nothing, whatever the basket's state. Returns errs.Invalid,
-// errs.NotFound, or errs.Unprocessable for an empty basket or one holding
-// products the catalog does not offer.
+// errs.NotFound, errs.Conflict for a basket with a pending line (see
+// ErrPending) or one changed concurrently too often, or errs.Unprocessable
+// for an empty basket or one holding products the catalog no longer offers.
 func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
@@ -94,16 +95,17 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, 
 			return nil, err
 		}
 		now := s.now()
+		var prev *KeyedReceipt
 		if req.IdempotencyKey != "" {
 			// Read after the basket: a tombstone that this key wrote is then
 			// always matched by its record, so a request that lost a race to
 			// its own twin answers the winner's receipt.
-			rec, err := s.store.KeyedReceipt(ctx, req.UserName, req.IdempotencyKey)
+			prev, err = s.store.KeyedReceipt(ctx, req.UserName, req.IdempotencyKey)
 			if err != nil && !errs.Is(err, errs.NotFound) {
 				return nil, err
 			}
-			if rec != nil && rec.Live(now) {
-				r := rec.Receipt
+			if prev != nil && prev.Live(now) {
+				r := prev.Receipt
 				return &r, nil
 			}
 		}
@@ -111,7 +113,7 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, 
 			return nil, notFound(req.UserName)
 		}
 		if !b.Open() {
-			if now.Before(b.ExpiresAt) {
+			if tombstoneLive(b, now) {
 				return receipt(b), nil
 			}
 			return nil, notFound(req.UserName)
@@ -120,12 +122,8 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, 
 		if err != nil {
 			return nil, err
 		}
-		var rec *KeyedReceipt
-		if req.IdempotencyKey != "" {
-			rec = &KeyedReceipt{Key: req.IdempotencyKey, Receipt: *receipt(tomb), ExpiresAt: now.Add(IdempotencyTTL)}
-		}
-		err = s.store.CheckOut(ctx, tomb, rec, events)
-		if errs.Is(err, errs.Conflict) {
+		err = s.store.CheckOut(ctx, tomb, keyedReceipt(&req, tomb, prev), events)
+		if errors.Is(err, errs.ErrLostRace) {
 			// Replaced or checked out meanwhile, or the key was recorded by a
 			// concurrent twin: read both again.
 			continue
@@ -139,6 +137,10 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (*Receipt, 
 	return nil, errs.Errorf(errs.Conflict, "The basket of %s is being changed concurrently; retry.", req.UserName)
 }
 
+// tombstoneLive is the tombstone rule: a checked-out basket answers retried
+// checkouts until it expires and is otherwise treated as absent.
+func tombstoneLive(b *Basket, now time.Time) bool { return now.Before(b.ExpiresAt) }
+
 // checkout returns the tombstone of b and its checkout event.
 func (s *Service) checkout(ctx context.Context, b *Basket, req *CheckoutRequest, now time.Time) (*Basket, []bus.Envelope, error) {
 	if len(b.Items) == 0 {
@@ -148,21 +150,17 @@ func (s *Service) checkout(ctx context.Context, b *Basket, req *CheckoutRequest,
 	if err != nil {
 		return nil, nil, err
 	}
-	var missing []string
 	items := make([]CheckoutItem, len(lines))
 	for i, l := range lines {
-		if !l.Available && !slices.Contains(missing, l.ProductID) {
-			missing = append(missing, l.ProductID)
-		}
 		items[i] = CheckoutItem{ProductID: l.ProductID, ProductName: l.ProductName, Color: l.Color,
 			Quantity: l.Quantity, UnitPrice: l.UnitPrice, LineTotal: l.LineTotal}
 	}
-	if len(missing) > 0 {
-		return nil, nil, errs.Errorf(errs.Unprocessable, "These products are not available: %s.", strings.Join(missing, ", "))
+	if err := unpriced(lines); err != nil {
+		return nil, nil, err
 	}
 	tomb := *b
 	tomb.Status, tomb.UpdatedAt = StatusCheckedOut, now
-	tomb.CheckedOutAt, tomb.ExpiresAt, tomb.TotalPrice = now, now.Add(TombstoneTTL), total
+	tomb.CheckedOutAt, tomb.ExpiresAt, tomb.TotalPrice = now, Expiry(now, TombstoneTTL), total
 	e, err := bus.New(uuid.Must(uuid.NewV7()).String(), s.checkoutSource, s.checkoutDetailType, CheckoutEvent{
 		CheckoutID: b.CheckoutID, UserName: b.UserName, CheckedOutAt: now,
 		FirstName: req.FirstName, LastName: req.LastName, Email: req.Email, Address: req.Address,

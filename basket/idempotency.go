@@ -44,7 +44,34 @@ type KeyedReceipt struct {
 	Key       string
 	Receipt   Receipt
 	ExpiresAt time.Time
+	// Replaces is the CheckoutID of the expired record under the same key
+	// that this one replaces, "" when the key has none. It is the version a
+	// store's write is conditioned on: the store records this receipt only
+	// if the record under the key is still that one (absent for ""), and
+	// otherwise returns errs.ErrLostRace. Whether a record has expired is
+	// the service's decision, never the store's.
+	Replaces string
 }
 
 // Live reports whether r still answers requests at now.
 func (r *KeyedReceipt) Live(now time.Time) bool { return now.Before(r.ExpiresAt) }
+
+// Expiry is the one expiry rule of tombstones and idempotency records: ttl
+// after from, in whole seconds. DynamoDB's TTL attribute holds epoch
+// seconds, so every backend keeps the same instant and judges it alike.
+func Expiry(from time.Time, ttl time.Duration) time.Time {
+	return from.Add(ttl).Truncate(time.Second)
+}
+
+// keyedReceipt is what a checkout of tomb records under req's idempotency
+// key in place of prev (expired, or nil), or nil for a request without key.
+func keyedReceipt(req *CheckoutRequest, tomb *Basket, prev *KeyedReceipt) *KeyedReceipt {
+	if req.IdempotencyKey == "" {
+		return nil
+	}
+	rec := &KeyedReceipt{Key: req.IdempotencyKey, Receipt: *receipt(tomb), ExpiresAt: Expiry(tomb.CheckedOutAt, IdempotencyTTL)}
+	if prev != nil {
+		rec.Replaces = prev.Receipt.CheckoutID
+	}
+	return rec
+}

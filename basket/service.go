@@ -3,6 +3,7 @@ package basket
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,8 +44,10 @@ type Line struct {
 	Quantity    int
 	UnitPrice   money.Amount
 	LineTotal   money.Amount
-	// Available is false when the product is unknown to the catalog read
-	// model or deleted; the line then has no price and counts for nothing.
+	// Status is LinePriced when the line has a price; otherwise the line
+	// counts for nothing in the total.
+	Status LineStatus
+	// Available is Status == LinePriced, kept for clients that read it.
 	Available bool
 }
 
@@ -158,13 +161,13 @@ func (s *Service) price(ctx context.Context, items []Item) ([]Line, money.Amount
 	lines := make([]Line, len(items))
 	var total money.Amount
 	for i, it := range items {
-		l := Line{ProductID: it.ProductID, Color: it.Color, Quantity: it.Quantity}
+		l := Line{ProductID: it.ProductID, Color: it.Color, Quantity: it.Quantity, Status: LinePending}
 		if p, ok := products[it.ProductID]; ok {
-			l.ProductName = p.Name
+			l.ProductName, l.Status = p.Name, LineUnavailable
 			if !p.Deleted {
-				l.Available, l.UnitPrice = true, p.Price
+				l.Status, l.Available, l.UnitPrice = LinePriced, true, p.Price
 				if l.LineTotal, err = p.Price.Times(int64(it.Quantity)); err == nil {
-					total, err = add(total, l.LineTotal)
+					total, err = total.Plus(l.LineTotal)
 				}
 				if err != nil {
 					return nil, 0, errs.Errorf(errs.Unprocessable, "The basket's total is too large.")
@@ -176,40 +179,48 @@ func (s *Service) price(ctx context.Context, items []Item) ([]Line, money.Amount
 	return lines, total, nil
 }
 
-func add(a, b money.Amount) (money.Amount, error) {
-	sum := a + b
-	if (b > 0 && sum < a) || (b < 0 && sum > a) {
-		return 0, money.ErrRange
-	}
-	return sum, nil
-}
-
 // HandleProductEvent keeps the catalog read model up to date from a product
-// event. It is idempotent and ignores other detail types; a malformed
-// detail is logged and dropped, since redelivering it cannot help. It
-// returns an error only for a failure worth retrying.
+// event. It is idempotent and ignores other detail types. An event it
+// cannot read is returned as an errs.Invalid error rather than dropped:
+// redelivering it cannot help, but the bus then dead-letters it (locally)
+// or reports it in batchItemFailures (on Lambda), where an operator sees
+// and can replay it, as ordering does with a malformed checkout.
 func (s *Service) HandleProductEvent(ctx context.Context, e bus.Envelope) error {
 	switch e.DetailType {
 	case productCreated, productUpdated, productDeleted:
 	default:
 		return nil
 	}
-	log := zerolog.Ctx(ctx).With().Str("event_id", e.ID).Str("detail_type", e.DetailType).Logger()
+	p, err := decodeProductEvent(e)
+	if err != nil {
+		zerolog.Ctx(ctx).Error().Err(err).Str("event_id", e.ID).Str("detail_type", e.DetailType).
+			Msg("malformed product event")
+		return fmt.Errorf("product event %s: %w", e.ID, err)
+	}
+	if _, err := s.store.PutProduct(ctx, p); err != nil {
+		return fmt.Errorf("put catalog entry %s v%d: %w", p.ProductID, p.Version, err)
+	}
+	return nil
+}
+
+// decodeProductEvent reads a product event's detail into a catalog entry,
+// or returns an errs.Invalid error saying why it cannot.
+func decodeProductEvent(e bus.Envelope) (*Product, error) {
 	var d productEvent
 	if err := json.Unmarshal(e.Detail, &d); err != nil {
-		log.Warn().Err(err).Msg("malformed product event dropped")
-		return nil
+		return nil, errs.Errorf(errs.Invalid, "decode product detail: %v", err)
 	}
 	deleted := d.Deleted || e.DetailType == productDeleted
+	// A deletion needs no price, but one it carries is held to the bounds.
 	price, err := money.Parse(d.Price)
 	if deleted && err != nil {
 		price, err = 0, nil
+	} else if err == nil {
+		price, err = d.unitPrice()
 	}
 	if d.ProductID == "" || d.Version < 1 || err != nil || price < 0 {
-		log.Warn().Str("product_id", d.ProductID).Int64("version", d.Version).Str("price", d.Price).
-			Msg("invalid product event dropped")
-		return nil
+		return nil, errs.Errorf(errs.Invalid, "invalid product detail: productId %q, version %d, price %q",
+			d.ProductID, d.Version, d.Price)
 	}
-	_, err = s.store.PutProduct(ctx, &Product{ProductID: d.ProductID, Name: d.Name, Price: price, Version: d.Version, Deleted: deleted})
-	return err
+	return &Product{ProductID: d.ProductID, Name: d.Name, Price: price, Version: d.Version, Deleted: deleted}, nil
 }

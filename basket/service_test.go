@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/serverless-shop/shop/basket"
 	basketbolt "github.com/serverless-shop/shop/basket/bolt"
 	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/bus/bustest"
+	"github.com/serverless-shop/shop/platform/bus/localbus"
 	"github.com/serverless-shop/shop/platform/errs"
 	"github.com/serverless-shop/shop/platform/money"
 	"github.com/serverless-shop/shop/platform/outbox"
@@ -81,8 +84,11 @@ func TestTotals(t *testing.T) {
 	if got, want := v.Items[0].LineTotal, amount(t, "1900.80"); got != want || v.Items[0].ProductName != "name of p1" {
 		t.Fatalf("line 0 = %+v, want lineTotal %s", v.Items[0], want)
 	}
-	if l := v.Items[2]; l.Available || l.LineTotal != 0 {
-		t.Fatalf("unknown product line = %+v, want unavailable", l)
+	if l := v.Items[2]; l.Available || l.LineTotal != 0 || l.Status != basket.LinePending {
+		t.Fatalf("unknown product line = %+v, want pending", l)
+	}
+	if l := v.Items[0]; !l.Available || l.Status != basket.LinePriced {
+		t.Fatalf("known product line = %+v, want priced", l)
 	}
 }
 
@@ -136,17 +142,55 @@ func TestCheckoutRefusesUnavailable(t *testing.T) {
 	MustProductEvent(t, svc, "ProductUpdated", "p2", "3.00", 1) // cannot resurrect it
 	v := MustPut(t, svc, "swn", basket.Item{ProductID: "p1", Quantity: 1}, basket.Item{ProductID: "p2", Quantity: 1},
 		basket.Item{ProductID: "ghost", Quantity: 1})
-	if v.TotalPrice != 100 || v.Items[1].Available {
-		t.Fatalf("view %+v: want total 1.00 with p2 unavailable", v)
+	if v.TotalPrice != 100 || v.Items[1].Status != basket.LineUnavailable || v.Items[2].Status != basket.LinePending {
+		t.Fatalf("view %+v: want total 1.00, p2 unavailable, ghost pending", v)
 	}
+	// A deleted product wins over a pending one: retrying cannot help.
 	_, err := svc.Checkout(context.Background(), basket.CheckoutRequest{UserName: "swn"})
 	wantCode(t, err, errs.Unprocessable)
-	if msg := err.Error(); !strings.Contains(msg, "p2") || !strings.Contains(msg, "ghost") || strings.Contains(msg, "p1") {
-		t.Fatalf("detail %q should name p2 and ghost only", msg)
+	if msg := err.Error(); !strings.Contains(msg, "p2") || strings.Contains(msg, "ghost") || strings.Contains(msg, "p1") {
+		t.Fatalf("detail %q should name p2 only", msg)
 	}
 	MustPut(t, svc, "empty")
 	_, err = svc.Checkout(context.Background(), basket.CheckoutRequest{UserName: "empty"})
 	wantCode(t, err, errs.Unprocessable)
+}
+
+// TestPendingUntilTheEventArrives: a product the price list has not heard
+// of is pending, not unavailable; checkout answers a retryable conflict
+// (never unprocessable) and writes nothing; the line is priced, and the
+// checkout goes through, as soon as the product event arrives, with no
+// write to the basket in between.
+func TestPendingUntilTheEventArrives(t *testing.T) {
+	svc, ob := MustService(t)
+	ctx := context.Background()
+	MustProductEvent(t, svc, "ProductCreated", "p1", "1.00", 1)
+	v := MustPut(t, svc, "swn", basket.Item{ProductID: "p1", Quantity: 1}, basket.Item{ProductID: "new", Quantity: 2},
+		basket.Item{ProductID: "new", Quantity: 1, Color: "Red"})
+	if v.Items[1].Status != basket.LinePending || v.Items[1].Available || v.TotalPrice != 100 {
+		t.Fatalf("view %+v: want the new product pending and total 1.00", v)
+	}
+	_, err := svc.Checkout(ctx, basket.CheckoutRequest{UserName: "swn", IdempotencyKey: "k"})
+	var pe *basket.PendingError
+	if !errors.As(err, &pe) || !errs.Is(err, errs.Conflict) || len(pe.ProductIDs) != 1 || pe.ProductIDs[0] != "new" {
+		t.Fatalf("checkout with a pending line: got %v, want a conflict naming only new", err)
+	}
+	if pending, _ := ob.Pending(ctx, 10); len(pending) != 0 {
+		t.Fatalf("a refused checkout wrote %d events", len(pending))
+	}
+
+	MustProductEvent(t, svc, "ProductCreated", "new", "2.50", 1)
+	v, err = svc.Get(ctx, "swn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := v.Items[1]; l.Status != basket.LinePriced || !l.Available || l.LineTotal != 500 || v.TotalPrice != 850 {
+		t.Fatalf("after the event: %+v, want new priced at 2.50 and total 8.50", v)
+	}
+	r, err := svc.Checkout(ctx, basket.CheckoutRequest{UserName: "swn", IdempotencyKey: "k"})
+	if err != nil || r.TotalPrice != 850 {
+		t.Fatalf("checkout after the event = %+v, %v; want total 8.50", r, err)
+	}
 }
 
 func TestTombstone(t *testing.T) {
@@ -201,36 +245,81 @@ func TestPutCreatedThenReplaced(t *testing.T) {
 	}
 }
 
-func TestHandleProductEventIgnoresJunk(t *testing.T) {
+// TestHandleProductEventFailsJunk: an event the basket cannot read is an
+// error (so the bus dead-letters it), never silently acknowledged; other
+// detail types are not the basket's business and pass.
+func TestHandleProductEventFailsJunk(t *testing.T) {
 	svc, _ := MustService(t)
 	ctx := context.Background()
 	for _, e := range []bus.Envelope{
 		{ID: "1", DetailType: "ProductCreated", Detail: json.RawMessage(`{"productId":`)},
 		{ID: "2", DetailType: "ProductCreated", Detail: json.RawMessage(`{"productId":"p","price":"1.234","version":1}`)},
 		{ID: "3", DetailType: "ProductCreated", Detail: json.RawMessage(`{"price":"1.00","version":1}`)},
-		{ID: "4", DetailType: "SomethingElse", Detail: json.RawMessage(`{"productId":"p","price":"1.00","version":1}`)},
+		{ID: "4", DetailType: "ProductUpdated", Detail: json.RawMessage(`{"productId":"p","price":"1.00","version":0}`)},
 	} {
-		if err := svc.HandleProductEvent(ctx, e); err != nil {
-			t.Fatalf("event %s: %v, want nil", e.ID, err)
-		}
+		wantCode(t, svc.HandleProductEvent(ctx, e), errs.Invalid)
+	}
+	other := bus.Envelope{ID: "5", DetailType: "SomethingElse", Detail: json.RawMessage(`{"productId":"p","price":"1.00","version":1}`)}
+	if err := svc.HandleProductEvent(ctx, other); err != nil {
+		t.Fatalf("another detail type: %v, want nil", err)
 	}
 	v := MustPut(t, svc, "swn", basket.Item{ProductID: "p", Quantity: 1})
-	if v.Items[0].Available {
-		t.Fatalf("a junk event made p available: %+v", v.Items[0])
+	if v.Items[0].Status != basket.LinePending {
+		t.Fatalf("a junk event changed p: %+v", v.Items[0])
 	}
+}
+
+// TestMalformedProductEventIsDeadLettered runs the handler behind the real
+// local bus: a malformed product event ends among the subscription's dead
+// letters after its attempts, and a good one behind it is applied.
+func TestMalformedProductEventIsDeadLettered(t *testing.T) {
+	svc, _ := MustService(t)
+	b, err := localbus.Open(filepath.Join(t.TempDir(), "bus.db"), localbus.WithMaxAttempts(2),
+		localbus.WithBackoff(time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	bustest.MustSubscribe(t, b, "basket-catalog", basket.ProductEventTypes, svc.HandleProductEvent)
+	bustest.MustStart(t, b)
+	bad := bustest.NewEvent(t, "com.swn.product", "ProductCreated", map[string]any{"productId": "p", "price": "one", "version": 1})
+	good := bustest.NewEvent(t, "com.swn.product", "ProductCreated", map[string]any{"productId": "q", "price": "1.00", "version": 1})
+	bustest.MustPublish(t, b, bad, good)
+	var dead []localbus.DeadLetter
+	bustest.Eventually(t, 10*time.Second, func() bool {
+		dead, err = b.DeadLetters(context.Background(), "basket-catalog", 0)
+		return err == nil && len(dead) > 0
+	}, "the malformed event never reached the dead letters")
+	if len(dead) != 1 || dead[0].Envelope.ID != bad.ID || dead[0].Attempts != 2 {
+		t.Fatalf("dead letters %+v, want only %s after 2 attempts", dead, bad.ID)
+	}
+	MustPut(t, svc, "swn", basket.Item{ProductID: "q", Quantity: 1})
+	bustest.Eventually(t, 10*time.Second, func() bool {
+		v, err := svc.Get(context.Background(), "swn")
+		return err == nil && v.Items[0].Status == basket.LinePriced
+	}, "the good event behind the malformed one was never applied")
 }
 
 // TestPutRejectedLeavesBasket: a replacement the service refuses (its total
 // does not fit) must not have replaced the stored basket.
 func TestPutRejectedLeavesBasket(t *testing.T) {
-	svc, _ := MustService(t)
-	MustProductEvent(t, svc, "ProductCreated", "p1", "999999999999.99", 1)
+	// Events hold prices within money's bounds, under which no basket can
+	// overflow; an entry stored before those bounds still could.
+	s, err := basketbolt.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.PutProduct(context.Background(), &basket.Product{ProductID: "p1", Price: amount(t, "999999999999.99"), Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	svc := basket.NewService(s, basket.DefaultCheckoutSource, basket.DefaultCheckoutDetailType, nil)
 	MustPut(t, svc, "swn", basket.Item{ProductID: "p1", Quantity: 1})
 	huge := make([]basket.Item, basket.MaxItems)
 	for i := range huge {
 		huge[i] = basket.Item{ProductID: "p1", Quantity: basket.MaxQuantity}
 	}
-	_, _, err := svc.Put(context.Background(), basket.Basket{UserName: "swn", Items: huge})
+	_, _, err = svc.Put(context.Background(), basket.Basket{UserName: "swn", Items: huge})
 	if !errs.Is(err, errs.Unprocessable) {
 		t.Fatalf("Put of an overflowing basket: got %v, want unprocessable", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -116,7 +117,10 @@ func (s *Store) Put(_ context.Context, b *basket.Basket) (created bool, err erro
 		created = old == nil || !old.Open()
 		return put(tx, b)
 	})
-	return created, err
+	if err != nil {
+		return false, fmt.Errorf("put basket of %s: %w", b.UserName, err)
+	}
+	return created, nil
 }
 
 // Get implements basket.Store.
@@ -125,10 +129,13 @@ func (s *Store) Get(_ context.Context, userName string) (b *basket.Basket, err e
 		b, err = get(tx, userName)
 		return err
 	})
-	if err == nil && b == nil {
-		err = errs.Errorf(errs.NotFound, "No basket for user %s.", userName)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("get basket of %s: %w", userName, err)
+	case b == nil:
+		return nil, errs.Errorf(errs.NotFound, "No basket for user %s.", userName)
 	}
-	return b, err
+	return b, nil
 }
 
 // List implements basket.Store.
@@ -155,7 +162,7 @@ func (s *Store) List(_ context.Context, r page.Request) (page.Page[*basket.Baske
 
 // Delete implements basket.Store.
 func (s *Store) Delete(_ context.Context, userName string) error {
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		b, err := get(tx, userName)
 		if err != nil {
 			return err
@@ -165,19 +172,23 @@ func (s *Store) Delete(_ context.Context, userName string) error {
 		}
 		return tx.Bucket(bucketBaskets).Delete([]byte(userName))
 	})
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return fmt.Errorf("delete basket of %s: %w", userName, err)
+	}
+	return err
 }
 
 // CheckOut implements basket.Store. bbolt serialises writers, so the checks
 // and the writes inside one transaction cannot interleave with another
-// checkout.
+// checkout; a check that fails is this store's form of a lost race.
 func (s *Store) CheckOut(_ context.Context, b *basket.Basket, rec *basket.KeyedReceipt, events []bus.Envelope) error {
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		cur, err := get(tx, b.UserName)
 		if err != nil {
 			return err
 		}
 		if cur == nil || !cur.Open() || cur.CheckoutID != b.CheckoutID {
-			return errs.Errorf(errs.Conflict, "The basket of %s changed; retry.", b.UserName)
+			return errs.ErrLostRace
 		}
 		if rec != nil {
 			if err := putKeyed(tx, b.UserName, rec); err != nil {
@@ -189,6 +200,10 @@ func (s *Store) CheckOut(_ context.Context, b *basket.Basket, rec *basket.KeyedR
 		}
 		return outbox.PutBolt(tx, events...)
 	})
+	if err != nil {
+		return fmt.Errorf("check out basket of %s: %w", b.UserName, err)
+	}
+	return nil
 }
 
 // keyedRecord is the stored form of a basket.KeyedReceipt.
@@ -201,15 +216,20 @@ type keyedRecord struct {
 
 func keyedKey(userName, key string) []byte { return []byte(userName + "\x00" + key) }
 
-// putKeyed records rec unless a live record holds its key. bbolt has no TTL,
-// so the user's expired records are swept here: what a user leaves behind
-// is bounded by one day of their keyed checkouts.
+// putKeyed records rec if the record under its key is still the one it
+// replaces (none for rec.Replaces == ""), else it returns errs.ErrLostRace.
+// bbolt has no TTL, so this stands in for DynamoDB's: the user's records
+// that are no longer live (basket.KeyedReceipt.Live, the service's rule) at
+// the checkout's time are removed, so what a user leaves behind is bounded
+// by one day of their keyed checkouts.
 func putKeyed(tx *bbolt.Tx, userName string, rec *basket.KeyedReceipt) error {
 	bk, now := tx.Bucket(bucketKeys), rec.Receipt.CheckedOutAt
-	if old, err := getKeyed(tx, userName, rec.Key); err != nil {
+	old, err := getKeyed(tx, userName, rec.Key)
+	if err != nil {
 		return err
-	} else if old != nil && old.Live(now) {
-		return errs.Errorf(errs.Conflict, "The idempotency key of %s is already recorded; retry.", userName)
+	}
+	if (old == nil && rec.Replaces != "") || (old != nil && old.Receipt.CheckoutID != rec.Replaces) {
+		return errs.ErrLostRace
 	}
 	prefix := keyedKey(userName, "")
 	var expired [][]byte
@@ -219,7 +239,7 @@ func putKeyed(tx *bbolt.Tx, userName string, rec *basket.KeyedReceipt) error {
 		if err := json.Unmarshal(v, &r); err != nil {
 			return err
 		}
-		if !now.Before(r.ExpiresAt) {
+		if old := (basket.KeyedReceipt{ExpiresAt: r.ExpiresAt}); !old.Live(now) {
 			expired = append(expired, k)
 		}
 	}
@@ -255,10 +275,13 @@ func (s *Store) KeyedReceipt(_ context.Context, userName, key string) (rec *bask
 		rec, err = getKeyed(tx, userName, key)
 		return err
 	})
-	if err == nil && rec == nil {
-		err = errs.Errorf(errs.NotFound, "No checkout of %s under this idempotency key.", userName)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("get idempotency record of %s: %w", userName, err)
+	case rec == nil:
+		return nil, errs.Errorf(errs.NotFound, "No checkout of %s under this idempotency key.", userName)
 	}
-	return rec, err
+	return rec, nil
 }
 
 // product is the stored form of a catalog entry.

@@ -5,7 +5,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -130,7 +129,7 @@ func (st *Store) Put(ctx context.Context, b *basket.Basket) (bool, error) {
 	}
 	out, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &st.baskets, Item: av, ReturnValues: types.ReturnValueAllOld})
 	if err != nil {
-		return false, dynamo.Wrap(err, "put basket")
+		return false, dynamo.Wrap(err, "put basket of "+b.UserName)
 	}
 	old, _ := out.Attributes["status"].(*types.AttributeValueMemberS)
 	return old == nil || old.Value != string(basket.StatusOpen), nil
@@ -144,7 +143,7 @@ func (st *Store) Get(ctx context.Context, userName string) (*basket.Basket, erro
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.baskets,
 		Key: map[string]types.AttributeValue{"userName": s(userName)}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return nil, dynamo.Wrap(err, "get basket")
+		return nil, dynamo.Wrap(err, "get basket of "+userName)
 	}
 	if out.Item == nil {
 		return nil, errs.Errorf(errs.NotFound, "No basket for user %s.", userName)
@@ -202,7 +201,7 @@ func (st *Store) Delete(ctx context.Context, userName string) error {
 	if dynamo.ConditionFailed(err) {
 		return errs.Errorf(errs.NotFound, "No open basket for user %s.", userName)
 	}
-	return dynamo.Wrap(err, "delete basket")
+	return dynamo.Wrap(err, "delete basket of "+userName)
 }
 
 // CheckOut implements basket.Store: the conditional tombstone put, the
@@ -234,24 +233,8 @@ func (st *Store) CheckOut(ctx context.Context, b *basket.Basket, rec *basket.Key
 	_, err = st.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: append(writes, items...),
 	})
-	if dynamo.ConditionFailed(err) || transactionConflict(err) {
-		return errs.Errorf(errs.Conflict, "The basket of %s changed; retry.", b.UserName)
-	}
-	return dynamo.Wrap(err, "check out basket")
-}
-
-// transactionConflict reports a transaction cancelled because another one
-// touched the same item at the same time: the caller re-reads and retries.
-func transactionConflict(err error) bool {
-	var tc *types.TransactionCanceledException
-	if errors.As(err, &tc) {
-		for _, r := range tc.CancellationReasons {
-			if r.Code != nil && *r.Code == "TransactionConflict" {
-				return true
-			}
-		}
-	}
-	return false
+	// A failed condition or a transaction conflict is errs.ErrLostRace.
+	return dynamo.Wrap(err, "check out basket of "+b.UserName)
 }
 
 // product is the stored form of a catalog entry.
@@ -279,7 +262,7 @@ func (st *Store) PutProduct(ctx context.Context, p *basket.Product) (bool, error
 		return false, nil
 	}
 	if err != nil {
-		return false, dynamo.Wrap(err, "put catalog entry")
+		return false, dynamo.Wrap(err, "put catalog entry "+p.ProductID)
 	}
 	return true, nil
 }

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,10 +38,11 @@ type keyedItem struct {
 
 func keyedPK(userName, key string) string { return keyedPrefix + userName + "#" + key }
 
-// keyedPut is the transaction item that records rec unless a record under
-// its key is live. TTL deletion lags expiry by up to days, so an expired
-// record still present is judged by its expiresAt, in whole seconds, as
-// DynamoDB's TTL does.
+// keyedPut is the transaction item that records rec if the record under its
+// key is still the one it replaces (absent for rec.Replaces == ""); a failed
+// condition cancels the checkout, which Wrap reports as errs.ErrLostRace.
+// Whether a record has expired is the service's decision: DynamoDB's TTL
+// removes records late, and only the service judges expiresAt.
 func (st *Store) keyedPut(userName string, rec *basket.KeyedReceipt) (types.TransactWriteItem, error) {
 	av, err := attributevalue.MarshalMap(keyedItem{UserName: keyedPK(userName, rec.Key), Status: statusKeyed,
 		CheckoutID: rec.Receipt.CheckoutID, CheckedOutAt: rec.Receipt.CheckedOutAt, ExpiresAt: rec.ExpiresAt.Unix(),
@@ -50,12 +50,12 @@ func (st *Store) keyedPut(userName string, rec *basket.KeyedReceipt) (types.Tran
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	now := strconv.FormatInt(rec.Receipt.CheckedOutAt.Unix(), 10)
-	return types.TransactWriteItem{Put: &types.Put{
-		TableName: &st.baskets, Item: av,
-		ConditionExpression:       aws.String("attribute_not_exists(userName) OR expiresAt <= :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: now}},
-	}}, nil
+	put := &types.Put{TableName: &st.baskets, Item: av, ConditionExpression: aws.String("attribute_not_exists(userName)")}
+	if rec.Replaces != "" {
+		put.ConditionExpression = aws.String("checkoutId = :prev")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": s(rec.Replaces)}
+	}
+	return types.TransactWriteItem{Put: put}, nil
 }
 
 // KeyedReceipt implements basket.Store.
@@ -68,7 +68,7 @@ func (st *Store) KeyedReceipt(ctx context.Context, userName, key string) (*baske
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &st.baskets,
 		Key: map[string]types.AttributeValue{"userName": s(pk)}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return nil, dynamo.Wrap(err, "get idempotency record")
+		return nil, dynamo.Wrap(err, "get idempotency record of "+userName)
 	}
 	if out.Item == nil {
 		return nil, notFound

@@ -2,8 +2,10 @@
 package http
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -73,21 +75,24 @@ type basketJSON struct {
 	UpdatedAt  time.Time    `json:"updatedAt"`
 }
 
-// lineJSON is a priced line; an unavailable one has no price.
+// lineJSON is a priced line; a pending or unavailable one has no price.
+// Available is status == "priced", kept for clients written before status.
 type lineJSON struct {
-	ProductID   string        `json:"productId"`
-	ProductName string        `json:"productName,omitempty"`
-	Color       string        `json:"color,omitempty"`
-	Quantity    int           `json:"quantity"`
-	Price       *money.Amount `json:"price,omitempty"`
-	LineTotal   *money.Amount `json:"lineTotal,omitempty"`
-	Available   bool          `json:"available"`
+	ProductID   string            `json:"productId"`
+	ProductName string            `json:"productName,omitempty"`
+	Color       string            `json:"color,omitempty"`
+	Quantity    int               `json:"quantity"`
+	Price       *money.Amount     `json:"price,omitempty"`
+	LineTotal   *money.Amount     `json:"lineTotal,omitempty"`
+	Status      basket.LineStatus `json:"status"`
+	Available   bool              `json:"available"`
 }
 
 func toJSON(v *basket.View) basketJSON {
 	out := basketJSON{UserName: v.UserName, Items: make([]lineJSON, len(v.Items)), TotalPrice: v.TotalPrice, UpdatedAt: v.UpdatedAt}
 	for i, l := range v.Items {
-		lj := lineJSON{ProductID: l.ProductID, ProductName: l.ProductName, Color: l.Color, Quantity: l.Quantity, Available: l.Available}
+		lj := lineJSON{ProductID: l.ProductID, ProductName: l.ProductName, Color: l.Color, Quantity: l.Quantity,
+			Status: l.Status, Available: l.Available}
 		if l.Available {
 			lj.Price, lj.LineTotal = &l.UnitPrice, &l.LineTotal
 		}
@@ -253,12 +258,30 @@ func (h *Handler) checkout(w http.ResponseWriter, r *http.Request) {
 	req.IdempotencyKey = key
 	rc, err := h.svc.Checkout(r.Context(), req)
 	if err != nil {
-		httpx.Error(w, r, err)
+		checkoutError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/order/"+rc.UserName)
 	httpx.JSON(w, http.StatusAccepted, receiptJSON{CheckoutID: rc.CheckoutID, UserName: rc.UserName,
 		OrderDate: rc.CheckedOutAt.UTC().Format(OrderDateLayout), TotalPrice: rc.TotalPrice, Status: "Accepted"})
+}
+
+// PendingProblemType is the problem type of a checkout refused because a
+// line is pending (basket.PendingError): a 409 with Retry-After, distinct
+// from a plain conflict, so a client knows to wait and retry as it is.
+const PendingProblemType = httpx.ProblemType + "basket_pending"
+
+// checkoutError answers a failed checkout: a pending line with its own
+// problem type, anything else as httpx renders it.
+func checkoutError(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *basket.PendingError
+	if !errors.As(err, &pe) {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(basket.PendingRetryAfter.Round(time.Second)/time.Second)))
+	httpx.WriteProblem(w, httpx.Problem{Type: PendingProblemType, Title: http.StatusText(http.StatusConflict),
+		Status: http.StatusConflict, Detail: pe.Error(), Instance: r.URL.Path})
 }
 
 // checkHint records in bad when a value the client may send and the server

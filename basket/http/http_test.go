@@ -52,8 +52,15 @@ func MustServer(tb testing.TB) *env {
 
 func (e *env) product(tb testing.TB, id, price string) {
 	tb.Helper()
-	ev, _ := bus.New(uuid.Must(uuid.NewV7()).String(), "com.swn.product", "ProductCreated",
-		map[string]any{"productId": id, "name": "IPhone X", "price": price, "version": 1})
+	e.event(tb, "ProductCreated", id, price, 1)
+}
+
+// event feeds the basket's price list one product event.
+func (e *env) event(tb testing.TB, detailType, id, price string, version int64) {
+	tb.Helper()
+	ev, _ := bus.New(uuid.Must(uuid.NewV7()).String(), "com.swn.product", detailType,
+		map[string]any{"productId": id, "name": "IPhone X", "price": price, "version": version,
+			"deleted": detailType == "ProductDeleted"})
 	if err := e.svc.HandleProductEvent(context.Background(), ev); err != nil {
 		tb.Fatal(err)
 	}
@@ -150,6 +157,8 @@ func TestProblems(t *testing.T) {
 	e := MustServer(t)
 	e.product(t, "p1", "1.00")
 	e.do(t, "POST", "/basket", `{"userName":"empty","items":[]}`)
+	e.product(t, "gone", "2.00")
+	e.event(t, "ProductDeleted", "gone", "2.00", 2)
 	e.do(t, "POST", "/basket", `{"userName":"ghosts","items":[{"productId":"p1","quantity":1},{"productId":"gone","quantity":1}]}`)
 	many := `{"userName":"swn","items":[` + strings.Repeat(`{"productId":"p1","quantity":1},`, 100) + `{"productId":"p1","quantity":1}]}`
 	for _, c := range []struct {
@@ -259,5 +268,43 @@ func TestEscapedUserName(t *testing.T) {
 	}
 	if status, _, body := e.do(t, "DELETE", "/basket/ada%40example.com", ""); status != http.StatusNoContent {
 		t.Fatalf("delete escaped: %d %v", status, body)
+	}
+}
+
+// TestCheckoutPending: a line whose product the price list has not heard of
+// yet reads "pending" (a deleted one "unavailable"); checkout answers 409
+// with Retry-After and the basket_pending problem type, and goes through
+// once the product event arrived.
+func TestCheckoutPending(t *testing.T) {
+	e := MustServer(t)
+	e.product(t, "p1", "1.00")
+	e.product(t, "gone", "2.00")
+	e.event(t, "ProductDeleted", "gone", "2.00", 2)
+	status, _, body := e.do(t, "POST", "/basket", `{"userName":"swn","items":[{"productId":"p1","quantity":1},{"productId":"new","quantity":2},{"productId":"gone","quantity":1}]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, body)
+	}
+	items := body["items"].([]any)
+	for i, want := range []struct {
+		status    string
+		available bool
+	}{{"priced", true}, {"pending", false}, {"unavailable", false}} {
+		l := items[i].(map[string]any)
+		if l["status"] != want.status || l["available"] != want.available {
+			t.Fatalf("line %d = %v, want status %s, available %v", i, l, want.status, want.available)
+		}
+	}
+	e.do(t, "POST", "/basket", `{"userName":"swn","items":[{"productId":"p1","quantity":1},{"productId":"new","quantity":2}]}`)
+	status, h, body := e.do(t, "POST", "/basket/checkout", `{"userName":"swn"}`)
+	if status != http.StatusConflict || h.Get("Content-Type") != "application/problem+json" || h.Get("Retry-After") != "1" ||
+		body["type"] != baskethttp.PendingProblemType || !strings.Contains(body["detail"].(string), "new") {
+		t.Fatalf("checkout with a pending line: %d %v %v, want 409 %s with Retry-After: 1", status, h, body, baskethttp.PendingProblemType)
+	}
+	e.product(t, "new", "2.50")
+	if status, _, body := e.do(t, "GET", "/basket/swn", ""); status != http.StatusOK || body["items"].([]any)[1].(map[string]any)["status"] != "priced" {
+		t.Fatalf("after the event: %d %v, want the line priced", status, body)
+	}
+	if status, _, body := e.do(t, "POST", "/basket/checkout", `{"userName":"swn"}`); status != http.StatusAccepted || body["totalPrice"] != 6.0 {
+		t.Fatalf("checkout after the event: %d %v, want 202 with total 6.00", status, body)
 	}
 }
