@@ -25,7 +25,8 @@ type productDetail struct {
 // FuzzHandleProductEvent hands the basket's product-event handler arbitrary
 // detail types and details. Never a panic. An event of another detail type
 // changes nothing. A well-formed event (it decodes, names a product, has a
-// version from 1 and a non-negative two-decimal price unless it deletes)
+// version from 1 and a two-decimal price from 0 to money.MaxUnitPrice
+// unless it deletes)
 // is handled: the read model keeps the higher of its version and the
 // event's, with the event's fields when the event's is higher. A malformed
 // event changes nothing.
@@ -52,6 +53,9 @@ func FuzzHandleProductEvent(f *testing.F) {
 		{"ProductDeleted", `{"productId":"p1","name":"IPhone X","category":"Phone","price":"899.99","version":3,"deleted":true}`},
 		{"ProductDeleted", `{"productId":"p2","version":1}`},
 		{"ProductCreated", `{"productId":"p3","name":"","price":"0","version":9223372036854775807}`},
+		{"ProductCreated", `{"productId":"p7","name":"most","price":"10000000.00","version":1}`},
+		{"ProductCreated", `{"productId":"p8","name":"over","price":"10000000.01","version":1}`},
+		{"ProductCreated", `{"productId":"p9","name":"measured","price":"600000000000.00","version":1}`},
 		{"ProductCreated", `{"productId":"p4","name":"\u0000\u2028","price":"92233720368547758.07","version":1}`},
 		{"ProductCreated", `{"productId":"p1","price":"1.234","version":5}`},
 		{"ProductCreated", `{"productId":"p1","price":950.40,"version":5}`},
@@ -122,7 +126,9 @@ func decodeProductDetail(detailType string, detail []byte) (productDetail, money
 		// A deletion needs no price; the read model keeps none.
 		price, err = 0, nil
 	}
-	return d, price, err == nil && price >= 0
+	// A price beyond money's bound on a price would let a basket reach a
+	// total ordering cannot read: malformed, like a negative one.
+	return d, price, err == nil && price >= 0 && price <= money.MaxUnitPrice
 }
 
 // catalogEntry is the read model's entry for id; the zero Product when it
