@@ -26,6 +26,11 @@ func TestAdminListener(t *testing.T) {
 		{"POST", "/deadletters/ordering/replay", http.StatusOK, `{"replayed":0}`},
 		{"POST", "/deadletters/ordering/nope/replay", http.StatusNotFound, ""},
 		{"GET", "/deadletters/nobody", http.StatusNotFound, ""},
+		{"GET", "/outbox/deadletters/product", http.StatusOK, `{"items":[]}`},
+		{"GET", "/outbox/deadletters/basket?limit=5", http.StatusOK, `{"items":[]}`},
+		{"POST", "/outbox/deadletters/basket/replay", http.StatusOK, `{"replayed":0}`},
+		{"POST", "/outbox/deadletters/product/nope/replay", http.StatusNotFound, ""},
+		{"GET", "/outbox/deadletters/ordering", http.StatusNotFound, ""},
 		{"GET", "/debug/pprof/", http.StatusOK, ""},
 	} {
 		req, _ := http.NewRequest(c.method, shop.AdminURL+c.path, nil)
@@ -39,7 +44,9 @@ func TestAdminListener(t *testing.T) {
 			t.Errorf("%s %s: got %d %s, want %d %s", c.method, c.path, res.StatusCode, b, c.status, c.body)
 		}
 	}
-	if r := shop.Do(t, "GET", "/deadletters/ordering", nil); r.Status != http.StatusNotFound {
-		t.Errorf("dead letters on the public port: got %d, want 404", r.Status)
+	for _, path := range []string{"/deadletters/ordering", "/outbox/deadletters/basket"} {
+		if r := shop.Do(t, "GET", path, nil); r.Status != http.StatusNotFound {
+			t.Errorf("%s on the public port: got %d, want 404", path, r.Status)
+		}
 	}
 }

@@ -202,8 +202,10 @@ func (m *Main) flushOutboxes(next http.Handler) http.Handler {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.URL.Path == m.cfg.LambdaPassThroughPath {
 			return
 		}
+		// Only the outboxes this request wrote to: the others hold nothing
+		// new, and each flush is a query.
 		for _, rl := range m.relays {
-			if err := rl.Flush(r.Context()); err != nil {
+			if err := rl.FlushNotified(r.Context()); err != nil {
 				// The events stay in the outbox for the next sweep.
 				zerolog.Ctx(r.Context()).Warn().Err(err).Msg("outbox flush failed")
 			}

@@ -172,7 +172,7 @@ func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 // is registered and the bus runs: an event published before its subscriber
 // exists would be dropped, like one sent to an EventBridge bus without a rule.
 func (m *Main) relay(name string, store outbox.Store, pub bus.Publisher) func() {
-	rl := outbox.NewRelay(store, pub, relayInterval, m.log.With().Str("outbox", name).Logger())
+	rl := outbox.NewRelay(store, pub, relayInterval, m.log.With().Str("outbox", name).Logger(), outbox.WithName(name))
 	m.relays = append(m.relays, rl)
 	m.metrics.addOutbox(name, store)
 	return rl.Notify
