@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/serverless-shop/shop/platform/httpx"
 )
 
@@ -20,32 +22,6 @@ const DefaultPassThroughPath = "/events"
 // maxSQSEventBytes is above the 6 MB Lambda invoke payload limit, so no
 // real batch is refused, yet a runaway body cannot exhaust memory.
 const maxSQSEventBytes = 8 << 20
-
-// sqsEvent is the raw SQS event Lambda hands to the function.
-type sqsEvent struct {
-	Records []sqsRecord `json:"Records"`
-}
-
-// sqsRecord is one message of an SQS event.
-type sqsRecord struct {
-	MessageID      string            `json:"messageId"`
-	ReceiptHandle  string            `json:"receiptHandle"`
-	Body           string            `json:"body"`
-	Attributes     map[string]string `json:"attributes"`
-	EventSource    string            `json:"eventSource"`
-	EventSourceARN string            `json:"eventSourceARN"`
-}
-
-// batchResponse is the partial batch response Lambda reads when the event
-// source mapping has ReportBatchItemFailures on.
-type batchResponse struct {
-	BatchItemFailures []batchItemFailure `json:"batchItemFailures"`
-}
-
-// batchItemFailure names one message Lambda must leave on its queue.
-type batchItemFailure struct {
-	ItemIdentifier string `json:"itemIdentifier"`
-}
 
 // SQSEventHandler returns the handler for the Lambda Web Adapter's
 // pass-through path: it takes a raw SQS event, dispatches each record's
@@ -75,7 +51,7 @@ func (b *Bus) serveSQSEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	defer b.wg.Done()
 
-	var ev sqsEvent
+	var ev events.SQSEvent
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSQSEventBytes)).Decode(&ev); err != nil {
 		b.invalidEvent(w, r, fmt.Errorf("body is not JSON: %w", err))
 		return
@@ -85,7 +61,7 @@ func (b *Bus) serveSQSEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i, rec := range ev.Records {
-		if rec.MessageID == "" {
+		if rec.MessageId == "" {
 			b.invalidEvent(w, r, fmt.Errorf("record %d has no messageId", i))
 			return
 		}
@@ -112,10 +88,12 @@ func (b *Bus) serveSQSEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	wg.Wait()
 
-	resp := batchResponse{BatchItemFailures: []batchItemFailure{}}
+	// The partial batch response Lambda reads when the event source
+	// mapping has ReportBatchItemFailures on; an empty list, not null.
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for i, rec := range ev.Records {
 		if failed[i] {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, batchItemFailure{ItemIdentifier: rec.MessageID})
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -138,24 +116,24 @@ func (b *Bus) invalidEvent(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // handleRecord delivers one record to the subscription for its detail type.
-func (b *Bus) handleRecord(ctx context.Context, rec sqsRecord) error {
+func (b *Bus) handleRecord(ctx context.Context, rec events.SQSMessage) error {
 	receives := rec.Attributes["ApproximateReceiveCount"]
 	e, err := parseEvent(rec.Body)
 	if err != nil {
 		// No subscription can be told from a body that is not an event.
 		b.failed("", receives)
-		b.opts.Log.Error().Err(err).Str("message_id", rec.MessageID).Str("queue", rec.EventSourceARN).
+		b.opts.Log.Error().Err(err).Str("message_id", rec.MessageId).Str("queue", rec.EventSourceARN).
 			Msg("bus: unreadable record reported as a batch item failure, for its DLQ")
 		return err
 	}
 	s, err := b.route(e.DetailType, rec.EventSourceARN)
 	if err != nil {
 		b.failed("", receives)
-		b.opts.Log.Error().Err(err).Str("message_id", rec.MessageID).Str("event_id", e.ID).Str("queue", rec.EventSourceARN).
+		b.opts.Log.Error().Err(err).Str("message_id", rec.MessageId).Str("event_id", e.ID).Str("queue", rec.EventSourceARN).
 			Msg("bus: unroutable record reported as a batch item failure, for its DLQ")
 		return err
 	}
-	return b.handleBody(ctx, s, rec.MessageID, rec.Body, receives)
+	return b.handleBody(ctx, s, rec.MessageId, rec.Body, receives)
 }
 
 // route finds the subscription for a detail type; when several subscribe to
