@@ -42,7 +42,9 @@ type Envelope struct {
 	TraceState  string          `json:"tracestate,omitempty"`
 }
 
-// Handler processes one event. Returning an error asks for redelivery.
+// Handler processes one event. Returning an error asks for redelivery. Its
+// context carries the bus's logger with the subscription and event fields
+// (zerolog.Ctx(ctx)): that is how a handler gets its logger, on every bus.
 type Handler func(ctx context.Context, e Envelope) error
 
 // Publisher accepts events for delivery.

@@ -68,9 +68,10 @@ func parseEvent(body string) (bus.Envelope, error) {
 	return e, nil
 }
 
-// deliver calls s's handler for e with the handler timeout; a panic is a
-// failure like any other, so it cannot take the process down.
-func (b *Bus) deliver(ctx context.Context, s *subscription, e bus.Envelope) (err error) {
+// deliver calls s's handler for e with the handler timeout and log in its
+// context (zerolog.Ctx), the one way a handler gets its logger; a panic is
+// a failure like any other, so it cannot take the process down.
+func (b *Bus) deliver(ctx context.Context, s *subscription, e bus.Envelope, log zerolog.Logger) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, b.opts.HandlerTimeout)
 	defer cancel()
 	defer func() {
@@ -78,7 +79,7 @@ func (b *Bus) deliver(ctx context.Context, s *subscription, e bus.Envelope) (err
 			err = fmt.Errorf("handler panic: %v", p)
 		}
 	}()
-	return s.handler(b.opts.Log.WithContext(ctx), e)
+	return s.handler(log.WithContext(ctx), e)
 }
 
 // handleBody parses one message for s and delivers it. It logs every
@@ -99,7 +100,7 @@ func (b *Bus) handleBody(ctx context.Context, s *subscription, messageID, body s
 		log.Error().Err(err).Msg("bus: unroutable message left on the queue for its DLQ")
 		return err
 	}
-	if err := b.deliver(ctx, s, e); err != nil {
+	if err := b.deliver(ctx, s, e, log); err != nil {
 		b.failed(s.name, receives)
 		log.Warn().Err(err).Msg("bus: handler failed; the message reappears after the visibility timeout")
 		return err

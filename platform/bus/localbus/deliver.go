@@ -170,7 +170,11 @@ func (s *subscription) schedule(ctx context.Context) {
 // deliver calls the handler once and records the outcome.
 func (s *subscription) deliver(ctx context.Context, it *item) {
 	cfg := &s.b.cfg
-	hctx, cancel := context.WithTimeout(ctx, cfg.handlerTimeout)
+	log := cfg.log.With().Str("subscription", s.name).Str("event_id", it.rec.Envelope.ID).
+		Str("detail_type", it.rec.Envelope.DetailType).Logger()
+	// The handler's logger comes with its context (zerolog.Ctx), as on the
+	// AWS bus.
+	hctx, cancel := context.WithTimeout(log.WithContext(ctx), cfg.handlerTimeout)
 	err := s.call(hctx, it.rec.Envelope)
 	cancel()
 	if err == nil {
@@ -181,8 +185,6 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 		})
 		return
 	}
-	log := cfg.log.With().Str("subscription", s.name).Str("event_id", it.rec.Envelope.ID).
-		Str("detail_type", it.rec.Envelope.DetailType).Logger()
 	if ctx.Err() != nil {
 		// Stopping cancelled the handler; that is not the event's fault, so
 		// the attempt is not counted and the stored record is left as it was
