@@ -9,7 +9,8 @@
 # Local, the fauxqs SQS emulator and the cognito-local Cognito emulator on free
 # 127.0.0.1 ports, exports SHOP_TEST_DYNAMODB_ENDPOINT, SHOP_TEST_SQS_ENDPOINT
 # and SHOP_TEST_COGNITO_ENDPOINT for platform/testenv, and always stops what it
-# started. Emulator logs, and cognito-local's state (.cognito/), go to a
+# started; SHOP_TEST_EMULATOR_DIR and SHOP_TEST_DYNAMODB_JAR_DIR let the
+# fault tests start emulators of their own. Emulator logs, and cognito-local's state (.cognito/), go to a
 # temporary directory that is removed on success and printed (and kept) when
 # anything fails.
 #
@@ -177,6 +178,10 @@ wait_ready dynamodb "$DDB_PID" "$DDB_PORT"
 export SHOP_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
 export SHOP_TEST_SQS_ENDPOINT="http://127.0.0.1:$SQS_PORT"
 export SHOP_TEST_COGNITO_ENDPOINT="http://127.0.0.1:$COGNITO_PORT"
+# The fault tests start (and stop, and restart) emulators of their own from
+# the same launchers and jar: platform/testenv.StartDynamoDBLocal, StartSQS.
+export SHOP_TEST_EMULATOR_DIR="$EMU_DIR"
+export SHOP_TEST_DYNAMODB_JAR_DIR="$DDB_DIR"
 # Static credentials are used everywhere; make sure no SDK default chain ever
 # reaches for the EC2 metadata address.
 export AWS_EC2_METADATA_DISABLED=true
