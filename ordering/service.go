@@ -17,33 +17,22 @@ import (
 // Service is the ordering module's use cases.
 type Service struct {
 	store Store
-	log   zerolog.Logger
 	now   func() time.Time
 }
 
-// Option configures a Service.
-type Option func(*Service)
-
-// WithLogger sets the logger HandleCheckout uses when the context carries
-// none (the bus does not put one there). The default discards.
-func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.log = l } }
-
 // NewService returns the ordering service over store.
-func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, log: zerolog.Nop(), now: time.Now}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+func NewService(store Store) *Service {
+	return &Service{store: store, now: time.Now}
 }
 
 // HandleCheckout is the bus handler of the checkout event: it stores the
-// order the checkout describes. Delivery is at-least-once, so a checkout
+// order the checkout describes, logging through the logger the bus puts in
+// ctx (with the subscription and event fields). Delivery is at-least-once, so a checkout
 // whose order is already stored (a redelivery, even under another envelope
 // ID) stores nothing and returns nil. Store errors are returned so the bus
 // redelivers.
 func (s *Service) HandleCheckout(ctx context.Context, e bus.Envelope) error {
-	log := s.logger(ctx).With().Str("event_id", e.ID).Str("detail_type", e.DetailType).Logger()
+	log := zerolog.Ctx(ctx)
 	c, err := decodeCheckout(e.Detail)
 	if err != nil {
 		// Retrying cannot fix a malformed detail, but dropping it would lose a
@@ -106,15 +95,6 @@ func decodeCheckout(detail []byte) (*Checkout, error) {
 		return nil, err
 	}
 	return &c, nil
-}
-
-// logger prefers a logger the context carries (request-scoped fields) over
-// the service's own.
-func (s *Service) logger(ctx context.Context) *zerolog.Logger {
-	if l := zerolog.Ctx(ctx); l.GetLevel() != zerolog.Disabled {
-		return l
-	}
-	return &s.log
 }
 
 // Get returns the user's order at orderDate, an RFC 3339 timestamp with any

@@ -193,19 +193,22 @@ func TestHandleCheckoutMalformedIsDeadLettered(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			svc := ordering.NewService(backends[0].new(t), ordering.WithLogger(zerolog.New(&logs)))
+			svc := ordering.NewService(backends[0].new(t))
 			e := MustEnvelope(t, valid)
 			e.Detail = c.detail
+			// The bus hands the handler its logger in the context, with the
+			// event's fields.
+			ctx := zerolog.New(&logs).With().Str("event_id", e.ID).Logger().WithContext(context.Background())
 			// An error makes the bus dead-letter the event, where an operator
 			// can inspect and replay it, instead of dropping an accepted checkout.
-			if err := svc.HandleCheckout(context.Background(), e); err == nil {
+			if err := svc.HandleCheckout(ctx, e); err == nil {
 				t.Fatal("HandleCheckout = nil, want an error so the bus dead-letters the event")
 			}
 			if got := MustList(t, svc, "ada"); len(got) != 0 {
 				t.Errorf("stored %d orders, want none", len(got))
 			}
-			if !strings.Contains(logs.String(), `"level":"error"`) || !strings.Contains(logs.String(), e.ID) {
-				t.Errorf("log = %q, want an error line naming event %s", logs.String(), e.ID)
+			if !strings.Contains(logs.String(), `"level":"error"`) || !strings.Contains(logs.String(), "malformed checkout event") {
+				t.Errorf("log = %q, want an error line through the context's logger", logs.String())
 			}
 		})
 	}

@@ -231,7 +231,7 @@ func (m *Main) openOrdering(db dynamo.API) (*ordering.Service, error) {
 		store = s
 	}
 	m.checks["ordering"] = store.Ping
-	return ordering.NewService(m.observeOrders(store, storeSystem(db)), ordering.WithLogger(m.log.With().Str("module", "ordering").Logger())), nil
+	return ordering.NewService(m.observeOrders(store, storeSystem(db))), nil
 }
 
 func (m *Main) createTables(ctx context.Context, db dynamo.API) error {
