@@ -14,14 +14,16 @@ import (
 	"github.com/serverless-shop/shop/basket"
 	"github.com/serverless-shop/shop/platform/auth"
 	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/events"
 	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/money"
 	"github.com/serverless-shop/shop/platform/page"
 )
 
 // OrderDateLayout formats a checkout's time as the order date ordering keys
-// the order by: fixed width, so dates sort as strings.
-const OrderDateLayout = "2006-01-02T15:04:05.000000000Z"
+// the order by: fixed width, so dates sort as strings. Named once in
+// platform/events, which ordering uses too.
+const OrderDateLayout = events.OrderDateLayout
 
 // Handler serves /basket.
 type Handler struct {
