@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/google/uuid"
 
 	"github.com/serverless-shop/shop/platform/bus"
@@ -31,33 +30,6 @@ func NewService(store Store, source string, committed func()) *Service {
 		committed = func() {}
 	}
 	return &Service{store: store, source: source, committed: committed, now: func() time.Time { return time.Now().UTC() }}
-}
-
-// MaxRaces bounds the attempts of one write that keeps losing races to
-// concurrent writes of the same product; the client is then told to retry
-// (errs.ErrLostRace, a 409).
-const MaxRaces = 5
-
-// raceBackOff waits a few milliseconds, growing and jittered, between
-// attempts: two writers that lost to each other (a DynamoDB transaction
-// conflict cancels both) must not meet again at once.
-func raceBackOff() backoff.BackOff {
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval, b.MaxInterval = 5*time.Millisecond, 100*time.Millisecond
-	return b
-}
-
-// retryRaces runs op until it does not lose a race, at most MaxRaces
-// times. Any other outcome is final. Losing every time returns the last
-// errs.ErrLostRace.
-func retryRaces[T any](ctx context.Context, op func() (T, error)) (T, error) {
-	return backoff.Retry(ctx, func() (T, error) {
-		v, err := op()
-		if err != nil && !errors.Is(err, errs.ErrLostRace) {
-			return v, backoff.Permanent(err)
-		}
-		return v, err
-	}, backoff.WithBackOff(raceBackOff()), backoff.WithMaxTries(MaxRaces), backoff.WithMaxElapsedTime(0))
 }
 
 // Patch holds the fields of an update; nil fields are kept.
