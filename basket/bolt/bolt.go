@@ -292,9 +292,13 @@ type product struct {
 	Deleted    bool   `json:"d,omitempty"`
 }
 
-// PutProduct implements basket.Catalog.
+// PutProduct implements basket.Catalog. It commits on its own rather than
+// in a Batch: product events are few (admins change the catalog), so a
+// Batch would mostly wait its MaxBatchDelay for company that never comes,
+// on the path from a product's 201 to the line priced (README, Pending
+// lines).
 func (s *Store) PutProduct(_ context.Context, p *basket.Product) (stored bool, err error) {
-	err = s.db.Batch(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		stored = false
 		b := tx.Bucket(bucketCatalog)
 		if v := b.Get([]byte(p.ProductID)); v != nil {
