@@ -22,9 +22,6 @@ const (
 	ProductDeleted = "ProductDeleted"
 )
 
-// ProductDetailTypes are the detail types of the product events.
-var ProductDetailTypes = []string{ProductCreated, ProductUpdated, ProductDeleted}
-
 // The basket module publishes the checkout event; ordering consumes it.
 const (
 	// CheckoutSource is the source of the checkout event.
