@@ -36,7 +36,8 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // the basket store's check-out under it, the publish of its event under it
 // too, the ordering module's handling of that event under the publish and
 // its store's create under the handling, all in the client's trace; and the
-// ordering module's log line names the trace and its span.
+// ordering module's log line names the trace and its span, next to the
+// bus's fields.
 func TestCheckoutSpanTree(t *testing.T) {
 	dir := t.TempDir()
 	cfg, err := LoadConfig([]string{"PORT=0", "SHOP_HOST=127.0.0.1", "SHOP_DATA_DIR=" + dir, "SHOP_LOG_LEVEL=info"})
@@ -158,6 +159,10 @@ func TestCheckoutSpanTree(t *testing.T) {
 		if strings.Contains(line, `"checkout ordered"`) {
 			if !strings.Contains(line, want) {
 				t.Errorf("ordering's log line %s lacks %s", line, want)
+			}
+			// The bus's fields survive: tracing extends the handler's logger.
+			if !strings.Contains(line, `"subscription":"ordering"`) {
+				t.Errorf("ordering's log line %s lacks its subscription", line)
 			}
 			return
 		}

@@ -89,14 +89,20 @@ func (t *Tracing) Shutdown(ctx context.Context) error { return t.tp.Shutdown(ctx
 
 // withLogger puts into ctx a logger whose lines carry the trace and span ids
 // of ctx's span, for handlers that log through zerolog.Ctx; only when the
-// span records, so a request the sampler left out pays nothing for it.
+// span records, so a request the sampler left out pays nothing for it. It
+// extends the logger ctx already carries (a bus handler's, with its
+// subscription and event), or the tracing's own when there is none.
 func (t *Tracing) withLogger(ctx context.Context) context.Context {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return ctx
 	}
+	base := zerolog.Ctx(ctx)
+	if base.GetLevel() == zerolog.Disabled {
+		base = &t.log
+	}
 	sc := span.SpanContext()
-	l := t.log.With().Str("trace_id", sc.TraceID().String()).Str("span_id", sc.SpanID().String()).Logger()
+	l := base.With().Str("trace_id", sc.TraceID().String()).Str("span_id", sc.SpanID().String()).Logger()
 	return l.WithContext(ctx)
 }
 
