@@ -45,3 +45,6 @@ func (r *Relay) ReplayAll(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// Name is the outbox's name, as given by WithName.
+func (r *Relay) Name() string { return r.name }
