@@ -45,6 +45,8 @@ var statsBackends = []statsBackend{
 		if err := dynamo.EnsureTable(t.Context(), db, outbox.TableInput(table)); err != nil {
 			t.Fatal(err)
 		}
+		// The emulator is shared: leave no table behind.
+		t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table}) })
 		s := outbox.NewDynamoStore(db, table, "stats")
 		// Another module's stream in the same table must not be counted.
 		other := outbox.NewDynamoStore(db, table, "other")
