@@ -8,11 +8,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
 	"github.com/serverless-shop/shop/internal/shoptest"
 	"github.com/serverless-shop/shop/platform/bus/awsbus/ebtest"
+	"github.com/serverless-shop/shop/platform/events"
 	"github.com/serverless-shop/shop/platform/testenv"
 )
 
@@ -31,12 +33,16 @@ func awsEnv(t *testing.T) (env []string, orderQueue, basketQueue ebtest.Queue) {
 	// EventBridge is the one AWS service with no emulator here; ebtest
 	// speaks its PutEvents protocol and forwards to the real SQS emulator.
 	eb := ebtest.New(t, client)
-	eb.AddRule(ebtest.Rule{EventBusName: "SwnEventBus", Sources: []string{"com.swn.basket.checkoutbasket"},
-		DetailTypes: []string{"CheckoutBasket"}, QueueURL: orderQueue.URL})
-	eb.AddRule(ebtest.Rule{EventBusName: "SwnEventBus", Sources: []string{"com.swn.product"},
-		DetailTypes: []string{"ProductCreated", "ProductUpdated", "ProductDeleted"}, QueueURL: basketQueue.URL})
+	eb.AddRule(ebtest.Rule{EventBusName: events.EventBusName, Sources: []string{events.CheckoutSource},
+		DetailTypes: []string{events.CheckoutBasket}, QueueURL: orderQueue.URL})
+	eb.AddRule(ebtest.Rule{EventBusName: events.EventBusName, Sources: []string{events.ProductSource},
+		DetailTypes: []string{events.ProductCreated, events.ProductUpdated, events.ProductDeleted}, QueueURL: basketQueue.URL})
 
+	// The binary creates its tables (SHOP_CREATE_TABLES); they go when the
+	// test ends, so the shared emulator does not fill up.
 	suffix := uuid.NewString()[:8]
+	testenv.DeleteTablesAtCleanup(t, dynamodb.NewFromConfig(testenv.AWSConfig(t, ddb)),
+		"product-"+suffix, "basket-"+suffix, "catalog-"+suffix, "order-"+suffix, "outbox-"+suffix)
 	env = []string{
 		"SHOP_STORE=dynamodb", "SHOP_BUS=aws", "SHOP_CREATE_TABLES=true", "SHOP_DATA_DIR=" + t.TempDir(),
 		"SHOP_AUTH=dev", // tokens minted by the test, as in production they come from Cognito
@@ -203,6 +209,8 @@ func eventSource(ctx context.Context, t *testing.T, client *sqs.Client, q ebtest
 func TestDynamoDBStoreLocalBus(t *testing.T) {
 	ddb := testenv.DynamoDBEndpoint(t)
 	suffix := uuid.NewString()[:8]
+	testenv.DeleteTablesAtCleanup(t, dynamodb.NewFromConfig(testenv.AWSConfig(t, ddb)),
+		"product-"+suffix, "basket-"+suffix, "catalog-"+suffix, "order-"+suffix, "outbox-"+suffix)
 	checkoutFlow(t, shoptest.Start(t, bin,
 		"SHOP_STORE=dynamodb", "SHOP_BUS=local", "SHOP_CREATE_TABLES=true", "SHOP_DATA_DIR="+t.TempDir(), "SHOP_AUTH=dev",
 		"SHOP_PRODUCT_TABLE=product-"+suffix, "SHOP_BASKET_TABLE=basket-"+suffix,
