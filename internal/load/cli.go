@@ -41,6 +41,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.DataDir, "data-dir", "", "the shop's SHOP_DATA_DIR, whose dev key signs the requests' bearer tokens: with -url the running shop's\n(required unless only reading an -existing catalog); with -server-bin the one it is started with (default: a temporary directory)")
 	fs.Var(&env, "server-env", "KEY=VALUE added to -server-bin's environment (repeatable)")
 	fs.StringVar(&c.MetricsURL, "metrics-url", "", "the shop's operator listener (SHOP_ADMIN_ADDR), e.g. http://127.0.0.1:6060: its /metrics is scraped before and\nafter the run and the bus's delivery lag printed; must be loopback (default with -server-bin: one it is started with)")
+	fs.StringVar(&c.DynamoDB, "dynamodb", "", "a DynamoDB Local endpoint, e.g. http://127.0.0.1:8000: with -server-bin the shop runs on it (SHOP_STORE=dynamodb,\ntables of the run's own, created at start and deleted after); with -pid only where to count its connections.\nEither way the server's new connections to it are reported (count them against a DynamoDB Local nothing else uses)")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 60*time.Second, "with the server's pid and /metrics: how long after the run to wait for its event work to drain\nbefore reading its CPU time again")
 	out := fs.String("out", "", "write the results as JSON to this file")
 	chart := fs.String("chart", "", "write an SVG chart to this file")
 	if err := fs.Parse(args); err != nil {

@@ -53,7 +53,10 @@ func WriteTable(w io.Writer, r *Result) {
 			l.Subscription, l.Count, l.MeanMs, l.P50Ms, l.P95Ms, l.P99Ms)
 	}
 	if c := r.Ceiling; c != nil {
-		fmt.Fprintf(w, "GET /product/{id}: shop %.0f/s, bare chi %.0f/s: %.0f%% of the ceiling\n", c.ShopPerSecond, c.BarePerSecond, 100*c.Ratio)
+		fmt.Fprintf(w, "%s: shop %.0f/s, bare chi %.0f/s: %.0f%% of the ceiling\n", c.Route, c.ShopPerSecond, c.BarePerSecond, 100*c.Ratio)
+	}
+	if s := r.Server; s != nil {
+		writeServer(w, s)
 	}
 	if m := r.RSS; m != nil {
 		fmt.Fprintf(w, "server pid %d: max RSS %.1f MiB (anonymous %.1f MiB; the rest is mapped bbolt file pages) over %d samples\n",
@@ -71,4 +74,17 @@ func WriteJSON(path string, r *Result) error {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// writeServer prints what the run cost the server process.
+func writeServer(w io.Writer, s *ServerResult) {
+	fmt.Fprintf(w, "server pid %d CPU (utime+stime): %.0f µs per request over %d requests to the run's end", s.PID, s.CPUPerRequestUs, s.Requests)
+	if s.Drained {
+		fmt.Fprintf(w, "; %.0f µs with the event work, drained %.1f s after the end\n", s.CPUPerRequestDrainedUs, s.DrainSeconds)
+	} else {
+		fmt.Fprintln(w, "; event work not awaited or not drained within -drain-timeout")
+	}
+	if s.DynamoDB != "" {
+		fmt.Fprintf(w, "connections to DynamoDB %s: %d new (%.1f per 1,000 requests), %d open at the end\n", s.DynamoDB, s.NewConnections, s.NewPer1000, s.OpenAtEnd)
+	}
 }

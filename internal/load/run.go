@@ -30,7 +30,7 @@ const (
 )
 
 // Scenarios lists what Config.Scenario may name.
-var Scenarios = []string{"mix", "get-product", "list-products", "create-product", "put-basket", "checkout", "ceiling", "seed", "startup"}
+var Scenarios = []string{"mix", "get-product", "list-products", "create-product", "put-basket", "checkout", "ceiling", "list-ceiling", "seed", "startup"}
 
 // Config is one run.
 type Config struct {
@@ -61,6 +61,13 @@ type Config struct {
 	// /metrics is scraped before and after the run for the bus's delivery
 	// lag. With ServerBin it is the one the shop is started with.
 	MetricsURL string
+	// DynamoDB is a DynamoDB Local endpoint (loopback): with ServerBin the
+	// shop runs on it, on tables of the run's own; with PID it only says
+	// where to count the server's connections to.
+	DynamoDB string
+	// DrainTimeout bounds the wait for the run's event work to drain
+	// before the server's CPU time is read again.
+	DrainTimeout time.Duration
 }
 
 // Validate checks the bounds.
@@ -84,6 +91,10 @@ func (c *Config) Validate() error {
 		return errors.New("-users must be positive")
 	case c.Scenario == "startup" && c.ServerBin == "":
 		return errors.New("scenario startup needs -server-bin")
+	case c.DynamoDB != "" && c.ServerBin == "" && c.PID == 0:
+		return errors.New("-dynamodb needs -server-bin (run the shop on it) or -pid (count that process's connections to it)")
+	case c.DrainTimeout < 0 || c.DrainTimeout > MaxDuration:
+		return fmt.Errorf("-drain-timeout must be from 0 to %s", MaxDuration)
 	}
 	if c.MetricsURL != "" {
 		if err := CheckLoopback(c.MetricsURL); err != nil {
@@ -128,6 +139,7 @@ type Result struct {
 	RSS             *RSSResult      `json:"rss,omitempty"`
 	Startup         *StartupResult  `json:"startup,omitempty"`
 	BusLag          []BusLagResult  `json:"busLag,omitempty"`
+	Server          *ServerResult   `json:"server,omitempty"`
 }
 
 // Run performs the run c describes. A returned error means the run could not
@@ -138,7 +150,20 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	res := &Result{Scenario: c.Scenario, URL: c.URL, StartedAt: time.Now().UTC(), Rate: c.Rate,
 		Workers: c.Workers, DurationSeconds: c.Duration.Seconds()}
+	id := runID()
+	var dyn *dynamoRun
+	if c.DynamoDB != "" {
+		var err error
+		if dyn, err = newDynamoRun(c.DynamoDB, id); err != nil {
+			return nil, err
+		}
+	}
 	if c.ServerBin != "" {
+		if dyn != nil {
+			c.ServerEnv = append(dyn.env(id), c.ServerEnv...)
+			// Deferred before the server's stop, so it runs after it.
+			defer func() { _ = dyn.cleanup() }()
+		}
 		if c.DataDir == "" {
 			dir, err := os.MkdirTemp("", "shopload-data")
 			if err != nil {
@@ -187,7 +212,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	// Pollers of pending orders share the pool; leave them some room.
 	client := NewClient(max(c.Workers, c.SeedWorkers)+32, c.Timeout)
 	t := &target{base: c.URL, client: client, rec: NewRecorder(time.Now()), tokens: tok}
-	sh := &shop{t: t, runID: runID(), users: c.Users}
+	sh := &shop{t: t, runID: id, users: c.Users}
 
 	var seedRes SeedResult
 	if c.Existing {
@@ -210,7 +235,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		fn = sh.realistic()
 	case "get-product", "ceiling":
 		fn, baskets = sh.getProduct, false
-	case "list-products":
+	case "list-products", "list-ceiling":
 		fn, baskets = sh.listProducts, false
 	case "create-product":
 		fn, baskets = sh.createProduct, false
@@ -249,20 +274,41 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		rssWG.Add(1)
 		go func() { defer rssWG.Done(); rss = sampleRSS(rssCtx, c.PID) }()
 	}
+	var meter *serverMeter
+	if c.PID > 0 {
+		if meter, err = startMeter(ctx, c.PID, dyn); err != nil {
+			stopRSS()
+			return res, fmt.Errorf("server pid %d: %w", c.PID, err)
+		}
+	}
 	var (
 		elapsed   time.Duration
 		bare      *ceilingRun
 		ceilingEr error
 	)
-	if c.Scenario == "ceiling" {
-		elapsed, bare, ceilingEr = runCeiling(ctx, sh, p)
+	cl, isCeiling := ceilings[c.Scenario]
+	if isCeiling {
+		elapsed, bare, ceilingEr = runCeiling(ctx, cl, sh, p)
 	} else {
 		elapsed = drive(ctx, p, fn)
+	}
+	end := time.Now()
+	if meter != nil {
+		var n int64
+		for _, r := range t.rec.Results(elapsed) {
+			n += r.Count
+		}
+		meter.runEnded(n)
+		// Before the orders are awaited: their polling is the harness's
+		// work, not the run's.
+		if res.Server, err = meter.finish(ctx, client, c.MetricsURL, end, c.DrainTimeout); err != nil {
+			stopRSS()
+			return res, err
+		}
 	}
 	stopRSS()
 	rssWG.Wait()
 	res.RSS = rss
-	end := time.Now()
 	runEnd.Store(&end)
 	res.ElapsedSeconds = elapsed.Seconds()
 
@@ -272,7 +318,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	res.Routes = t.rec.Results(elapsed)
 
-	if c.Scenario == "ceiling" {
+	if isCeiling {
 		if ceilingEr != nil {
 			return res, ceilingEr
 		}
@@ -292,58 +338,6 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		res.BusLag = busLag(lagBefore, lagAfter)
 	}
 	return res, ctx.Err()
-}
-
-// ceilingRounds is how many times the ceiling scenario alternates between
-// the shop and the bare server, so that a noisy second on a shared machine
-// weighs on both sides alike.
-const ceilingRounds = 6
-
-// ceilingRun is the bare server's side of a ceiling scenario.
-type ceilingRun struct {
-	url     string
-	rec     *Recorder
-	elapsed time.Duration
-}
-
-// runCeiling drives the same get-product iterations, with the same client
-// and pace, alternately against the shop and a bare chi server. It returns
-// the time spent on the shop, whose requests sh records as usual.
-func runCeiling(ctx context.Context, sh *shop, p pace) (time.Duration, *ceilingRun, error) {
-	url, stop, err := startCeiling()
-	if err != nil {
-		return 0, nil, err
-	}
-	defer stop()
-	run := &ceilingRun{url: url, rec: NewRecorder(time.Now())}
-	bareShop := &shop{t: &target{base: url, client: sh.t.client, rec: run.rec}, products: sh.products}
-	round := p
-	round.Duration, round.N = p.Duration/ceilingRounds, p.N/ceilingRounds
-	var shopElapsed time.Duration
-	for range ceilingRounds {
-		shopElapsed += drive(ctx, round, sh.getProduct)
-		run.elapsed += drive(ctx, round, bareShop.getProduct)
-	}
-	return shopElapsed, run, ctx.Err()
-}
-
-// compare puts the bare server's throughput next to the shop's.
-func (c *ceilingRun) compare(shopRoutes []RouteResult) (*CeilingResult, []RouteResult) {
-	routes := c.rec.Results(c.elapsed)
-	cr := &CeilingResult{URL: c.url}
-	for i := range routes {
-		cr.BarePerSecond = routes[i].PerSecond
-		routes[i].Route = "bare chi " + routes[i].Route
-	}
-	for _, r := range shopRoutes {
-		if r.Route == "GET /product/{id}" {
-			cr.ShopPerSecond = r.PerSecond
-		}
-	}
-	if cr.BarePerSecond > 0 {
-		cr.Ratio = cr.ShopPerSecond / cr.BarePerSecond
-	}
-	return cr, routes
 }
 
 func runID() string {
