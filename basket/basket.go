@@ -138,8 +138,8 @@ type Store interface {
 	// errs.NotFound.
 	Get(ctx context.Context, userName string) (*Basket, error)
 	// List returns a page of open baskets in a stable order (by user name
-	// where the backend can; DynamoDB scans in hash order). Returns
-	// errs.Invalid for a cursor it did not issue (see CheckCursor).
+	// where the backend can; DynamoDB scans in hash order). The cursor
+	// is one the service checked (CheckCursor).
 	List(ctx context.Context, r page.Request) (page.Page[*Basket], error)
 	// Delete removes the user's open basket, or returns errs.NotFound.
 	Delete(ctx context.Context, userName string) error

@@ -91,8 +91,12 @@ func (s *Service) Get(ctx context.Context, userName string) (*View, error) {
 	return s.view(ctx, b)
 }
 
-// List returns a page of open baskets as stored, without prices.
+// List returns a page of open baskets as stored, without prices. Returns
+// errs.Invalid for a cursor the listing did not issue (CheckCursor).
 func (s *Service) List(ctx context.Context, r page.Request) (page.Page[*Basket], error) {
+	if err := CheckCursor(r.Cursor); err != nil {
+		return page.Page[*Basket]{}, err
+	}
 	return s.store.List(ctx, r)
 }
 
