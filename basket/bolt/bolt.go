@@ -49,7 +49,7 @@ func Open(dir string) (*Store, error) {
 func (s *Store) DB() *bbolt.DB { return s.db }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return boltdb.Close(s.db) }
 
 // record is the stored form of a basket.
 type record struct {
@@ -109,7 +109,7 @@ func put(tx *bbolt.Tx, b *basket.Basket) error {
 
 // Put implements basket.Store.
 func (s *Store) Put(_ context.Context, b *basket.Basket) (created bool, err error) {
-	err = s.db.Batch(func(tx *bbolt.Tx) error {
+	err = boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		old, err := get(tx, b.UserName)
 		if err != nil {
 			return err
@@ -162,7 +162,7 @@ func (s *Store) List(_ context.Context, r page.Request) (page.Page[*basket.Baske
 
 // Delete implements basket.Store.
 func (s *Store) Delete(_ context.Context, userName string) error {
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
+	err := boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		b, err := get(tx, userName)
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *Store) Delete(_ context.Context, userName string) error {
 // and the writes inside one transaction cannot interleave with another
 // checkout; a check that fails is this store's form of a lost race.
 func (s *Store) CheckOut(_ context.Context, b *basket.Basket, rec *basket.KeyedReceipt, events []bus.Envelope) error {
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
+	err := boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		cur, err := get(tx, b.UserName)
 		if err != nil {
 			return err
@@ -292,14 +292,13 @@ type product struct {
 	Deleted    bool   `json:"d,omitempty"`
 }
 
-// PutProduct implements basket.Catalog. It commits in a Batch, so the
-// bus's concurrent handlers share one fsync: a burst of product writes
-// (seeding, an import) must not leave the price list behind by one fsync
-// per event. Alone, an event waits the Batch's MaxBatchDelay (1 ms) for
-// company, on the path from a product's 201 to the line priced (README,
-// Pending lines): the price of keeping up.
+// PutProduct implements basket.Catalog. It commits in a group commit
+// (boltdb.Batch), so the bus's concurrent handlers share one fsync: a burst
+// of product writes (seeding, an import) must not leave the price list
+// behind by one fsync per event, while an event that comes alone commits
+// at once, without waiting for company.
 func (s *Store) PutProduct(_ context.Context, p *basket.Product) (stored bool, err error) {
-	err = s.db.Batch(func(tx *bbolt.Tx) error {
+	err = boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		stored = false
 		b := tx.Bucket(bucketCatalog)
 		if v := b.Get([]byte(p.ProductID)); v != nil {

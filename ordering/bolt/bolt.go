@@ -38,7 +38,7 @@ func Open(dir string) (*Store, error) {
 }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return boltdb.Close(s.db) }
 
 // record is the stored form of an order; money is kept in cents.
 type record struct {
@@ -107,7 +107,7 @@ func (s *Store) Create(_ context.Context, o *ordering.Order) (created bool, err 
 		return false, fmt.Errorf("encode order %s: %w", o.OrderID, err)
 	}
 	k := key(o.UserName, o.OrderDate)
-	err = s.db.Batch(func(tx *bbolt.Tx) error {
+	err = boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		// Batch may run this more than once; only the last run counts.
 		b := tx.Bucket(bucketOrders)
 		if created = b.Get(k) == nil; !created {

@@ -8,6 +8,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/serverless-shop/shop/platform/boltdb"
 	"github.com/serverless-shop/shop/platform/bus"
 )
 
@@ -87,7 +88,7 @@ func (s *BoltStore) Remove(_ context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	return boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(Bucket)
 		if b == nil {
 			return nil

@@ -42,7 +42,7 @@ func Open(dir string) (*Store, error) {
 func (s *Store) DB() *bbolt.DB { return s.db }
 
 // Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return boltdb.Close(s.db) }
 
 func toRecord(p *product.Product) record {
 	return record{ID: p.ID, Name: p.Name, Description: p.Description, ImageFile: p.ImageFile, Category: p.Category,
@@ -86,7 +86,7 @@ func put(tx *bbolt.Tx, p *product.Product, old *product.Product) error {
 
 // Create implements product.Store: put-if-absent with the events.
 func (s *Store) Create(_ context.Context, p *product.Product, events []bus.Envelope) error {
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
+	err := boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketProducts).Get([]byte(p.ID)) != nil {
 			return errs.ErrLostRace
 		}
@@ -162,7 +162,7 @@ func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*pro
 // Update implements product.Store. bbolt serialises writers, so the
 // read-modify-write inside one transaction never loses a race.
 func (s *Store) Update(_ context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) (p *product.Product, err error) {
-	err = s.db.Batch(func(tx *bbolt.Tx) error {
+	err = boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		old, err := get(tx, id)
 		if err != nil {
 			return err
@@ -186,7 +186,7 @@ func (s *Store) Update(_ context.Context, id string, fn func(*product.Product) (
 
 // Delete implements product.Store; like Update it never loses a race.
 func (s *Store) Delete(_ context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) error {
-	return wrap(s.db.Batch(func(tx *bbolt.Tx) error {
+	return wrap(boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		p, err := get(tx, id)
 		if err != nil {
 			return err

@@ -104,10 +104,12 @@ func Open(path string, opts ...Option) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localbus: %w", boltdb.OpenError(path, err))
 	}
-	// Publishers that arrive within this window share one commit (fsync);
-	// bbolt's 10ms default caps a burst of concurrent publishers at a
-	// hundred commits a second.
-	db.MaxBatchDelay = cfg.batchDelay
+	// With a window set, publishers that arrive within it share one commit
+	// (bbolt's DB.Batch); without, Publish commits at once and publishers
+	// that arrive during a commit share the next (boltdb.Batch).
+	if cfg.batchDelay > 0 {
+		db.MaxBatchDelay = cfg.batchDelay
+	}
 	if err := db.Update(func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketSubs)
 		return err
@@ -118,7 +120,7 @@ func Open(path string, opts ...Option) (*Bus, error) {
 	return &Bus{
 		db:  db,
 		cfg: cfg,
-		writer: newWriter(db, func(err error) {
+		writer: newWriter(db, cfg.batchDelay > 0, func(err error) {
 			cfg.log.Error().Err(err).Msg("bus: cannot record a delivery outcome; the event may be delivered again")
 		}),
 		subs:   make(map[string]*subscription),
@@ -241,7 +243,7 @@ func (b *Bus) Publish(ctx context.Context, events ...bus.Envelope) error {
 	}
 	// Batch may run the function more than once; every run assigns fresh keys
 	// and only the committed run's keys survive in targets.
-	if err := b.db.Batch(func(tx *bbolt.Tx) error {
+	if err := b.batch(func(tx *bbolt.Tx) error {
 		for i := range targets {
 			pb := pendingBucket(tx, targets[i].s.name)
 			key, err := pb.NextSequence()
@@ -266,6 +268,14 @@ func (b *Bus) Publish(ctx context.Context, events ...bus.Envelope) error {
 	return nil
 }
 
+// batch commits fn with concurrent publishers and delivery outcomes.
+func (b *Bus) batch(fn func(*bbolt.Tx) error) error {
+	if b.cfg.batchDelay > 0 {
+		return b.db.Batch(fn)
+	}
+	return boltdb.Batch(b.db, fn)
+}
+
 // published tells the observer of events accepted, routed or not.
 func (b *Bus) published(events []bus.Envelope) {
 	for _, e := range events {
@@ -286,7 +296,7 @@ func (b *Bus) Close() error {
 		b.mu.Unlock()
 		b.wg.Wait()
 		b.writer.close()
-		b.closeErr = b.db.Close()
+		b.closeErr = boltdb.Close(b.db)
 	})
 	return b.closeErr
 }

@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/serverless-shop/shop/platform/boltdb"
 )
 
 // writer applies the outcome of deliveries (delete on success, attempt
@@ -12,8 +14,9 @@ import (
 // write to a crash only means an event is delivered again (or retried with
 // an older attempt count), which at-least-once delivery allows.
 type writer struct {
-	db   *bbolt.DB
-	fail func(error)
+	db       *bbolt.DB
+	windowed bool
+	fail     func(error)
 
 	mu     sync.Mutex
 	queue  []func(*bbolt.Tx) error
@@ -23,8 +26,10 @@ type writer struct {
 	closed bool
 }
 
-func newWriter(db *bbolt.DB, fail func(error)) *writer {
-	w := &writer{db: db, fail: fail, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+// newWriter starts a writer of db; windowed commits through bbolt's
+// DB.Batch (the bus's publish window) instead of the group commit.
+func newWriter(db *bbolt.DB, windowed bool, fail func(error)) *writer {
+	w := &writer{db: db, windowed: windowed, fail: fail, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -60,7 +65,13 @@ func (w *writer) flush() {
 	if len(ops) == 0 {
 		return
 	}
-	err := w.db.Update(func(tx *bbolt.Tx) error {
+	// The outcomes share a commit with the publishes under way rather
+	// than taking one (two fsyncs) of their own.
+	batch := func(fn func(*bbolt.Tx) error) error { return boltdb.Batch(w.db, fn) }
+	if w.windowed {
+		batch = w.db.Batch
+	}
+	err := batch(func(tx *bbolt.Tx) error {
 		for _, op := range ops {
 			if err := op(tx); err != nil {
 				w.fail(err)
