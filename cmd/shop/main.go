@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -35,16 +36,31 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	m := NewMain(cfg, os.Stdout)
+	out, flush := logOutput(cfg)
+	m := NewMain(cfg, out)
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		m.log.Error().Err(err).Msg("start failed")
+		flush()
 		os.Exit(1)
 	}
 	<-ctx.Done()
 	m.log.Info().Msg("shutting down")
 	if err := m.Close(); err != nil {
 		m.log.Error().Err(err).Msg("shutdown failed")
+		flush()
 		os.Exit(1)
 	}
+	flush()
+}
+
+// logOutput is stdout, buffered (logBuffer) unless SHOP_LOG_FLUSH_INTERVAL
+// is 0. flush writes what is buffered; lines logged after it go straight
+// through.
+func logOutput(cfg Config) (out io.Writer, flush func()) {
+	if cfg.LogFlushInterval <= 0 {
+		return os.Stdout, func() {}
+	}
+	b := newLogBuffer(os.Stdout, cfg.LogFlushInterval)
+	return b, func() { _ = b.Close() }
 }
