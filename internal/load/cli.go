@@ -45,10 +45,24 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 60*time.Second, "with the server's pid and /metrics: how long after the run to wait for its event work to drain\nbefore reading its CPU time again")
 	out := fs.String("out", "", "write the results as JSON to this file")
 	chart := fs.String("chart", "", "write an SVG chart to this file")
+	direct := fs.Bool("seed-direct", false, "with -scenario seed: write -seed-products products straight into -data-dir's store files\n(no server may have them open), with -seed-c writers")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	c.ServerEnv = env
+	if *direct {
+		if c.Scenario != "seed" {
+			fmt.Fprintln(stderr, "shopload: -seed-direct needs -scenario seed")
+			return 2
+		}
+		s, err := SeedDirect(ctx, c.DataDir, c.SeedProducts, c.SeedWorkers)
+		WriteTable(stdout, &Result{Scenario: "seed", URL: "file " + c.DataDir, Seed: &s})
+		if err != nil {
+			fmt.Fprintln(stderr, "shopload:", err)
+			return 2
+		}
+		return 0
+	}
 
 	res, err := Run(ctx, c)
 	if res != nil {
