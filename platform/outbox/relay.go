@@ -91,6 +91,14 @@ type Relay struct {
 	// flushing serialises Flush, so the background loop and a synchronous
 	// caller do not publish the same events twice.
 	flushing sync.Mutex
+	// removing holds the ids Run published whose removal from the store has
+	// not committed yet: Run removes in the background, so that the next
+	// sweep (the next checkout's event) does not wait for that commit, and
+	// no sweep publishes these again meanwhile. removes counts the removals
+	// under way.
+	removingMu sync.Mutex
+	removing   map[string]struct{}
+	removes    sync.WaitGroup
 
 	name                    string
 	maxAttempts             int
@@ -102,7 +110,7 @@ type Relay struct {
 // NewRelay returns a relay from store to pub. It sweeps the outbox every
 // interval and whenever Notify is called.
 func NewRelay(store Store, pub bus.Publisher, interval time.Duration, log zerolog.Logger, opts ...Option) *Relay {
-	r := &Relay{store: store, pub: pub, log: log, wake: make(chan struct{}, 1), interval: interval,
+	r := &Relay{store: store, pub: pub, log: log, wake: make(chan struct{}, 1), interval: interval, removing: map[string]struct{}{},
 		maxAttempts: DefaultMaxAttempts, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
 		retryBase: 50 * time.Millisecond, retryMax: 5 * time.Second}
 	for _, o := range opts {
@@ -121,14 +129,17 @@ func (r *Relay) Notify() {
 }
 
 // Run relays until ctx is done. A Flush that fails (the outbox cannot be
-// read or written) is retried with backoff, which Notify cuts short.
+// read or written) is retried with backoff, which Notify cuts short. Unlike
+// Flush, it forgets published events in the background; it returns once
+// those removals have committed.
 func (r *Relay) Run(ctx context.Context) {
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
+	defer r.removes.Wait()
 	retry := &backoff.ExponentialBackOff{InitialInterval: r.retryBase, RandomizationFactor: 0.5,
 		Multiplier: 2, MaxInterval: r.retryMax}
 	for {
-		err := r.Flush(ctx)
+		err := r.flush(ctx, true)
 		if ctx.Err() != nil {
 			return
 		}
@@ -175,7 +186,11 @@ func (r *Relay) FlushNotified(ctx context.Context) error {
 // backoff ends, or moves to the dead letters after its last attempt; either
 // way the events behind it are published in the same Flush, and the error
 // returned wraps ErrRefused.
-func (r *Relay) Flush(ctx context.Context) error {
+func (r *Relay) Flush(ctx context.Context) error { return r.flush(ctx, false) }
+
+// flush is Flush; with background set, published events are removed from
+// the store after it returns.
+func (r *Relay) flush(ctx context.Context, background bool) error {
 	r.flushing.Lock()
 	defer r.flushing.Unlock()
 	var refused []error
@@ -190,17 +205,24 @@ func (r *Relay) Flush(ctx context.Context) error {
 		}
 		now := time.Now()
 		var due []Record
+		r.removingMu.Lock()
 		for _, rec := range recs {
-			if !rec.NextAt.After(now) {
+			if _, gone := r.removing[rec.ID]; !gone && !rec.NextAt.After(now) {
 				due = append(due, rec)
 			}
 		}
+		r.removingMu.Unlock()
 		published, failed := r.publish(ctx, due)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && !background {
 			return ctx.Err()
 		}
-		if err := r.store.Remove(ctx, published...); err != nil {
+		if background {
+			r.removeLater(ctx, published)
+		} else if err := r.store.Remove(ctx, published...); err != nil {
 			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		if err := r.fail(ctx, failed); err != nil {
 			return err
@@ -217,6 +239,32 @@ func (r *Relay) Flush(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrRefused, errors.Join(refused...))
 	}
 	return nil
+}
+
+// removeLater removes ids from the store in the background, outside ctx so
+// that what was published before a shutdown is still forgotten. Should the
+// removal fail, the ids are published again by a later sweep: a duplicate,
+// which consumers absorb.
+func (r *Relay) removeLater(ctx context.Context, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	r.removingMu.Lock()
+	for _, id := range ids {
+		r.removing[id] = struct{}{}
+	}
+	r.removingMu.Unlock()
+	r.removes.Go(func() {
+		err := r.store.Remove(context.WithoutCancel(ctx), ids...)
+		r.removingMu.Lock()
+		for _, id := range ids {
+			delete(r.removing, id)
+		}
+		r.removingMu.Unlock()
+		if err != nil {
+			r.log.Warn().Err(err).Int("events", len(ids)).Msg("outbox relay could not forget published events; they will be published again")
+		}
+	})
 }
 
 // refusal is one event the bus refused, and why.

@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -185,5 +186,74 @@ func TestFlushNotified(t *testing.T) {
 		if n := len(mustScan(t, s)); n != 0 {
 			t.Fatalf("a notified relay left %d events, want none", n)
 		}
+	})
+}
+
+// gatedRemove holds every Remove until release is closed.
+type gatedRemove struct {
+	outbox.Store
+	release chan struct{}
+	removes atomic.Int64
+}
+
+func (g *gatedRemove) Remove(ctx context.Context, ids ...string) error {
+	g.removes.Add(1)
+	<-g.release
+	return g.Store.Remove(ctx, ids...)
+}
+
+// counting counts what is published through it, as the call returns.
+type counting struct {
+	bus.Publisher
+	mu  sync.Mutex
+	got map[string]int
+}
+
+func (c *counting) Publish(ctx context.Context, events ...bus.Envelope) error {
+	err := c.Publisher.Publish(ctx, events...)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range events {
+		if err == nil {
+			c.got[e.ID]++
+		}
+	}
+	return err
+}
+
+func (c *counting) count(e bus.Envelope) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got[e.ID]
+}
+
+// TestRunDoesNotWaitForRemoval: Run forgets published events in the
+// background, so an event committed while the last one's removal is still
+// under way is published at once, and the one being removed is not
+// published again; once removals commit the outbox is empty.
+func TestRunDoesNotWaitForRemoval(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, put func(...bus.Envelope), store func() outbox.Store) {
+		s := &gatedRemove{Store: store(), release: make(chan struct{})}
+		pub := &counting{Publisher: newSink(t), got: map[string]int{}}
+		r := newRelay(s, pub)
+		runRelay(t, r)
+		var once sync.Once
+		release := func() { once.Do(func() { close(s.release) }) }
+		t.Cleanup(release) // before runRelay's, which waits for the removals
+
+		first, second := event(t), event(t)
+		put(first)
+		r.Notify()
+		bustest.Eventually(t, await, func() bool { return pub.count(first) == 1 && s.removes.Load() == 1 },
+			"the first event was not published and its removal begun")
+		put(second)
+		r.Notify()
+		bustest.Eventually(t, await, func() bool { return pub.count(second) == 1 },
+			"the second event waited for the first one's removal")
+		if got := pub.count(first); got != 1 {
+			t.Fatalf("the event under removal was published %d times, want 1", got)
+		}
+		release()
+		bustest.Eventually(t, await, func() bool { return len(mustScan(t, s)) == 0 }, "published events left in the outbox")
 	})
 }
