@@ -3,7 +3,9 @@ package boltdb
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
 	"go.etcd.io/bbolt"
 )
@@ -52,6 +54,42 @@ func Batch(db *bbolt.DB, fn func(*bbolt.Tx) error) error {
 	}
 }
 
+// Ride runs fn in the next group commit of db that another caller of Batch
+// starts, and returns once it has committed; if none starts within wait, it
+// commits through Batch itself. It is for writes nobody waits on (a record
+// of work done, whose loss to a crash only means the work is done again):
+// they then cost no commit of their own, and do not hold the writer lock
+// when a write that someone waits on arrives. fn may run more than once,
+// as with Batch.
+func Ride(db *bbolt.DB, wait time.Duration, fn func(*bbolt.Tx) error) error {
+	g := groupOf(db)
+	c := &call{fn: fn, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.riders = append(g.riders, c)
+	g.mu.Unlock()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	var err error
+	select {
+	case err = <-c.done:
+	case <-t.C:
+		g.mu.Lock()
+		i := slices.Index(g.riders, c)
+		if i >= 0 {
+			g.riders = slices.Delete(g.riders, i, i+1)
+		}
+		g.mu.Unlock()
+		if i >= 0 {
+			return Batch(db, fn)
+		}
+		err = <-c.done // taken by a commit meanwhile
+	}
+	if err == errSolo {
+		return db.Update(fn)
+	}
+	return err
+}
+
 // Close forgets db's group commit and closes db.
 func Close(db *bbolt.DB) error {
 	groups.Delete(db)
@@ -83,6 +121,8 @@ type group struct {
 	mu    sync.Mutex
 	queue []*call
 	busy  bool
+	// riders go with the next commit, whoever leads it (Ride).
+	riders []*call
 }
 
 func groupOf(db *bbolt.DB) *group {
@@ -98,8 +138,9 @@ func groupOf(db *bbolt.DB) *group {
 func (g *group) run(db *bbolt.DB) {
 	g.mu.Lock()
 	n := min(len(g.queue), MaxBatch)
-	calls := append([]*call(nil), g.queue[:n]...)
+	calls := append(append(make([]*call, 0, n+len(g.riders)), g.queue[:n]...), g.riders...)
 	g.queue = append(g.queue[:0], g.queue[n:]...)
+	g.riders = nil
 	g.mu.Unlock()
 
 	commit(db, calls)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -118,6 +119,70 @@ func TestBatch(t *testing.T) {
 			t.Fatalf("got %v, want %v", err, bbolt.ErrDatabaseNotOpen)
 		}
 	})
+}
+
+func TestRide(t *testing.T) {
+	t.Run("WithTheNextBatch", func(t *testing.T) {
+		db := mustOpen(t)
+		// The ride's own wait is an hour: returning proves it went with a
+		// Batch's commit.
+		rode := make(chan error, 1)
+		go func() { rode <- boltdb.Ride(db, time.Hour, put("rider")) }()
+		for i := 0; ; i++ {
+			if err := boltdb.Batch(db, put(fmt.Sprint(i))); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-rode:
+				if err != nil {
+					t.Fatal(err)
+				}
+				mustHave(t, db, "rider")
+				return
+			default:
+			}
+		}
+	})
+
+	t.Run("Alone", func(t *testing.T) {
+		db := mustOpen(t)
+		if err := boltdb.Ride(db, time.Millisecond, put("rider")); err != nil {
+			t.Fatal(err)
+		}
+		mustHave(t, db, "rider")
+	})
+
+	t.Run("ErrorReachesOnlyTheRider", func(t *testing.T) {
+		db := mustOpen(t)
+		boom := errors.New("boom")
+		rode := make(chan error, 1)
+		go func() { rode <- boltdb.Ride(db, time.Hour, func(*bbolt.Tx) error { return boom }) }()
+		for i := 0; ; i++ {
+			if err := boltdb.Batch(db, put(fmt.Sprint(i))); err != nil {
+				t.Fatalf("Batch = %v, want the rider's error kept from it", err)
+			}
+			select {
+			case err := <-rode:
+				if !errors.Is(err, boom) {
+					t.Fatalf("Ride = %v, want %v", err, boom)
+				}
+				return
+			default:
+			}
+		}
+	})
+}
+
+func mustHave(t *testing.T, db *bbolt.DB, k string) {
+	t.Helper()
+	if err := db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucket).Get([]byte(k)) == nil {
+			return fmt.Errorf("key %q not stored", k)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // BenchmarkBatch is 64 writers committing small writes, each durable before

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -83,12 +84,19 @@ func (s *BoltStore) Scan(_ context.Context, after string, limit int) ([]Record, 
 	return out, err
 }
 
-// Remove implements Store.
+// removeWait is how long a Remove waits for the module's next write to
+// commit with before it commits alone (boltdb.Ride): under load the next
+// write is a millisecond away, and a crash in between only means the
+// events are published again.
+const removeWait = 20 * time.Millisecond
+
+// Remove implements Store. It shares the next commit of the module's file
+// rather than taking one of its own.
 func (s *BoltStore) Remove(_ context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
+	return boltdb.Ride(s.db, removeWait, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(Bucket)
 		if b == nil {
 			return nil
