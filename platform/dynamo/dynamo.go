@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"syscall"
 	"time"
 
@@ -198,8 +199,28 @@ func EnsureTable(ctx context.Context, c API, in *dynamodb.CreateTableInput) erro
 	}
 }
 
-// Ping checks the table is reachable, for readiness.
-func Ping(ctx context.Context, c API, table string) error {
+// Ping checks the tables are reachable, for readiness. The tables are
+// described at once, so readiness costs one round trip however many tables
+// a store keeps (a cold start on Lambda waits for it); the error joins
+// those of every table that failed.
+func Ping(ctx context.Context, c API, tables ...string) error {
+	if len(tables) == 1 {
+		return describe(ctx, c, tables[0])
+	}
+	errsOut := make([]error, len(tables))
+	var wg sync.WaitGroup
+	for i, table := range tables {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errsOut[i] = describe(ctx, c, table)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errsOut...)
+}
+
+func describe(ctx context.Context, c API, table string) error {
 	_, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
 	return Wrap(err, "describe table "+table)
 }
