@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/errs"
@@ -22,13 +21,58 @@ import (
 const RequestIDHeader = "X-Request-Id"
 
 // request is what the middleware knows of a request, shared down the chain
-// through its context so inner handlers can add to the log line.
+// as the request's context so inner handlers can add to the log line. It is
+// also the response writer the handlers write through, counting the status
+// and bytes for the line: one allocation for what were a context value, a
+// context and a wrapping writer.
 type request struct {
-	id   string
-	user string
+	context.Context
+	http.ResponseWriter
+	id     string
+	user   string
+	status int
+	bytes  int
 }
 
 type requestKey struct{}
+
+// Value implements context.Context: the request itself under requestKey.
+func (rq *request) Value(key any) any {
+	if key == (requestKey{}) {
+		return rq
+	}
+	return rq.Context.Value(key)
+}
+
+// WriteHeader implements http.ResponseWriter, keeping the first status.
+func (rq *request) WriteHeader(code int) {
+	if rq.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		rq.status = code
+	}
+	rq.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter, counting the bytes.
+func (rq *request) Write(b []byte) (int, error) {
+	if rq.status == 0 {
+		rq.status = http.StatusOK
+	}
+	n, err := rq.ResponseWriter.Write(b)
+	rq.bytes += n
+	return n, err
+}
+
+// Flush implements http.Flusher for handlers that stream.
+func (rq *request) Flush() {
+	if rq.status == 0 {
+		rq.status = http.StatusOK
+	}
+	_ = http.NewResponseController(rq.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the connection's own writer, for
+// deadlines and the like.
+func (rq *request) Unwrap() http.ResponseWriter { return rq.ResponseWriter }
 
 // RequestID returns the id of the request ctx belongs to, "" outside one.
 func RequestID(ctx context.Context) string {
@@ -82,52 +126,60 @@ func TracedRequestLogger(log zerolog.Logger, tr RequestTracer, obs ...RequestObs
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rq := &request{id: r.Header.Get(RequestIDHeader)}
+			rq := &request{ResponseWriter: w, id: r.Header.Get(RequestIDHeader)}
 			if !validRequestID(rq.id) {
 				rq.id = newRequestID()
 			}
 			h := w.Header()
 			// Clients quote it when they report a problem; the logs carry it.
-			h.Set(RequestIDHeader, rq.id)
-			h.Set("X-Content-Type-Options", "nosniff")
+			// The values are assigned, not Set, sparing a slice each; no
+			// handler changes them in place.
+			h[RequestIDHeader] = []string{rq.id}
+			h["X-Content-Type-Options"] = nosniff
 			ctx, l := r.Context(), &log
 			var endSpan func(string, int)
 			if tr != nil {
 				ctx, endSpan = tr.StartRequest(r)
 				l = zerolog.Ctx(ctx)
 			}
-			r = r.WithContext(context.WithValue(ctx, requestKey{}, rq))
-			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			rq.Context = ctx
+			r = r.WithContext(rq)
 			for _, o := range obs {
 				o.Begin()
 			}
-			defer func() {
-				d := time.Since(start)
-				route := routePattern(chi.RouteContext(r.Context()))
-				status := ww.Status()
-				if status == 0 {
-					status = http.StatusOK
-				}
-				for _, o := range obs {
-					o.End(route, status, d)
-				}
-				if endSpan != nil {
-					endSpan(route, status)
-				}
-				ev := l.Info()
-				if status >= 500 {
-					ev = l.Warn()
-				}
-				ev = ev.Str("request_id", rq.id).Str("method", r.Method).Str("route", route).Str("path", r.URL.Path)
-				if rq.user != "" {
-					ev = ev.Str("user", rq.user)
-				}
-				ev.Int("status", status).Int("bytes", ww.BytesWritten()).
-					Dur("duration", d).Msg("request")
-			}()
-			next.ServeHTTP(ww, r)
+			defer logRequest(l, r, rq, start, obs, endSpan)
+			next.ServeHTTP(rq, r)
 		})
 	}
+}
+
+// nosniff is every response's X-Content-Type-Options, shared.
+var nosniff = []string{"nosniff"}
+
+// logRequest ends a request: it tells the observers and the tracer, and
+// writes the request's line.
+func logRequest(l *zerolog.Logger, r *http.Request, rq *request, start time.Time, obs []RequestObserver, endSpan func(string, int)) {
+	d := time.Since(start)
+	route := routePattern(chi.RouteContext(r.Context()))
+	status := rq.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	for _, o := range obs {
+		o.End(route, status, d)
+	}
+	if endSpan != nil {
+		endSpan(route, status)
+	}
+	ev := l.Info()
+	if status >= 500 {
+		ev = l.Warn()
+	}
+	ev = ev.Str("request_id", rq.id).Str("method", r.Method).Str("route", route).Str("path", r.URL.Path)
+	if rq.user != "" {
+		ev = ev.Str("user", rq.user)
+	}
+	ev.Int("status", status).Int("bytes", rq.bytes).Dur("duration", d).Msg("request")
 }
 
 // validRequestID reports whether a client's request id may be kept: 1 to 64

@@ -13,7 +13,12 @@ import (
 
 // ParsePage reads the limit and cursor query parameters.
 func ParsePage(r *http.Request) (page.Request, error) {
-	q := r.URL.Query()
+	return ParsePageQuery(r.URL.Query())
+}
+
+// ParsePageQuery reads the limit and cursor parameters of q, for a handler
+// that reads other parameters too and so parses the query once.
+func ParsePageQuery(q url.Values) (page.Request, error) {
 	p := page.Request{Limit: page.DefaultLimit}
 	bad := errs.Fields{}
 	// Present but empty is an error, not the default: ?limit= is a mistake.

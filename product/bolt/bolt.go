@@ -59,7 +59,13 @@ func categoryKey(category, id string) []byte {
 }
 
 func get(tx *bbolt.Tx, id string) (*product.Product, error) {
-	v := tx.Bucket(bucketProducts).Get([]byte(id))
+	return getIn(tx.Bucket(bucketProducts), id)
+}
+
+// getIn reads a product from the products bucket, which a listing opens
+// once for all its items: opening it is a search and an allocation.
+func getIn(products *bbolt.Bucket, id string) (*product.Product, error) {
+	v := products.Get([]byte(id))
 	if v == nil {
 		return nil, errs.Errorf(errs.NotFound, "Product %s not found.", id)
 	}
@@ -145,6 +151,7 @@ func listAll(tx *bbolt.Tx, r page.Request) (page.Page[*product.Product], error) 
 
 func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*product.Product], error) {
 	prefix := categoryKey(category, "")
+	products := tx.Bucket(bucketProducts)
 	return boltdb.ScanPage(tx.Bucket(bucketByCategory).Cursor(), prefix, boltdb.After(prefix, r.Cursor["id"]), r.Limit,
 		func(k, _ []byte) (*product.Product, bool, error) {
 			id := k[len(prefix):]
@@ -153,7 +160,7 @@ func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*pro
 				// ("a\x00b" under "a"): ids never hold NUL.
 				return nil, false, nil
 			}
-			p, err := get(tx, string(id))
+			p, err := getIn(products, string(id))
 			return p, err == nil, err
 		},
 		func(last *product.Product) page.Cursor { return page.Cursor{"id": last.ID, "category": category} })

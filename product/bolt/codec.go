@@ -38,14 +38,24 @@ func (r *record) unmarshal(b []byte) error {
 	if len(b) == 0 || b[0] != codecV1 {
 		return errCorrupt
 	}
-	b = b[1:]
-	for _, s := range []*string{&r.ID, &r.Name, &r.Description, &r.ImageFile, &r.Category} {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n {
+	// The strings share one allocation: a copy of the bytes from the first
+	// to the last, length prefixes included, sliced five ways.
+	var at [5][2]int
+	i := 1
+	for f := range at {
+		n, k := binary.Uvarint(b[i:])
+		if k <= 0 || uint64(len(b)-i-k) < n {
 			return errCorrupt
 		}
-		*s, b = string(b[k:k+int(n)]), b[k+int(n):]
+		i += k
+		at[f] = [2]int{i, i + int(n)}
+		i += int(n)
 	}
+	all := string(b[at[0][0]:i])
+	for f, s := range []*string{&r.ID, &r.Name, &r.Description, &r.ImageFile, &r.Category} {
+		*s = all[at[f][0]-at[0][0] : at[f][1]-at[0][0]]
+	}
+	b = b[i:]
 	var nanos [2]int64
 	for _, v := range []*int64{&r.PriceCents, &r.Version, &nanos[0], &nanos[1]} {
 		x, k := binary.Varint(b)

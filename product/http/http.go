@@ -98,17 +98,18 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
-	pr, err := httpx.ParsePage(r)
+	q := r.URL.Query()
+	pr, err := httpx.ParsePageQuery(q)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	pg, err := h.svc.List(r.Context(), product.Filter{Category: r.URL.Query().Get("category")}, pr)
+	pg, err := h.svc.List(r.Context(), product.Filter{Category: q.Get("category")}, pr)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.WriteList(w, pg)
+	writeEncoded(w, func(b []byte) []byte { return appendPage(b, pg) })
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +118,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, appendProduct(make([]byte, 0, 512), p))
+	writeEncoded(w, func(b []byte) []byte { return appendProduct(b, p) })
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {

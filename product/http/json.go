@@ -1,12 +1,52 @@
 package http
 
 import (
+	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/serverless-shop/shop/platform/httpx"
+	"github.com/serverless-shop/shop/platform/page"
 	"github.com/serverless-shop/shop/product"
 )
+
+// buffers hold the encoded responses of the read routes between requests:
+// the response writer copies a body, so its buffer can serve the next one.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// writeEncoded writes what encode appends as a 200 JSON response, in a
+// pooled buffer.
+func writeEncoded(w http.ResponseWriter, encode func([]byte) []byte) {
+	bp := buffers.Get().(*[]byte)
+	b := encode((*bp)[:0])
+	httpx.WriteJSON(w, http.StatusOK, b)
+	if cap(b) <= 64<<10 {
+		// A page of large products is let go rather than kept.
+		*bp = b[:0]
+		buffers.Put(bp)
+	}
+}
+
+// appendPage appends pg as httpx.WriteList would write it, byte for byte
+// (TestAppendPage holds it to that), without reflection: a page of 50 was
+// mostly encoding/json's work.
+func appendPage(b []byte, pg page.Page[*product.Product]) []byte {
+	b = append(b, `{"items":[`...)
+	for i, p := range pg.Items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendProduct(b, p)
+	}
+	b = append(b, ']')
+	if next := pg.Next.Encode(); next != "" {
+		b = append(b, `,"nextCursor":`...)
+		b = appendString(b, next)
+	}
+	return append(b, '}')
+}
 
 // appendProduct appends p as encoding/json would marshal it, byte for byte
 // (FuzzAppendProduct holds it to that). GET /product/{id} is the hottest

@@ -3,12 +3,37 @@ package http
 import (
 	"bytes"
 	"encoding/json"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/serverless-shop/shop/platform/httpx"
 	"github.com/serverless-shop/shop/platform/money"
+	"github.com/serverless-shop/shop/platform/page"
 	"github.com/serverless-shop/shop/product"
 )
+
+// TestAppendPage holds the list encoder to httpx.WriteList's output, byte
+// for byte: an empty page, a last page, and a page with a next cursor.
+func TestAppendPage(t *testing.T) {
+	ts := time.Date(2026, 11, 29, 8, 0, 0, 123456789, time.UTC)
+	a := &product.Product{ID: "a", Name: "IPhone X", Description: "<b>&</b>", Price: 95040, Category: "Phone", Version: 1, CreatedAt: ts, UpdatedAt: ts}
+	b := &product.Product{ID: "b", Name: "\u2028\"", Price: 1, Category: "Phone", Version: 2, CreatedAt: ts, UpdatedAt: ts.Add(time.Hour)}
+	for name, pg := range map[string]page.Page[*product.Product]{
+		"Empty": {},
+		"Last":  {Items: []*product.Product{a, b}},
+		"Next":  {Items: []*product.Product{a}, Next: page.Cursor{"id": "a", "category": "Phone <&>"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			httpx.WriteList(rec, pg)
+			want := rec.Body.Bytes()
+			if got := append(appendPage(nil, pg), '\n'); !bytes.Equal(got, want) {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
+}
 
 func FuzzAppendProduct(f *testing.F) {
 	f.Add("IPhone X", "<b>\"quoted\" & \\ \n\t\b\f\x00\x1f</b>", "\u2028\u2029é日本", "\xff\xfe", int64(95040), int64(1), int64(1795766400123456789))
