@@ -53,6 +53,8 @@ type Main struct {
 	// tracing is nil, and costs nothing, unless OTEL_TRACES_EXPORTER names
 	// an exporter; a test may set it before Run.
 	tracing *tracing.Tracing
+	// phases times Run's steps for the "listening" line.
+	phases *startupPhases
 }
 
 // NewMain returns a program logging to w.
@@ -67,6 +69,7 @@ func NewMain(cfg Config, w io.Writer) *Main {
 // Run opens everything, starts listening and returns once the server
 // accepts connections.
 func (m *Main) Run(ctx context.Context) error {
+	m.phases = newStartupPhases()
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.bgCancel = cancel
 	if m.tracing == nil {
@@ -76,6 +79,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		m.tracing = t
 	}
+	m.phases.mark("tracing")
 
 	r := chi.NewRouter()
 	// GetHead answers HEAD on every GET route; httpx.MethodNotAllowed
@@ -108,6 +112,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// The contract (openapi.yaml, .json) and its reference page, for anyone.
 	api.Register(r.With(httpx.Params()))
 
+	m.phases.mark("router")
 	if err := m.wire(ctx, bgCtx, r); err != nil {
 		return err
 	}
@@ -129,7 +134,9 @@ func (m *Main) Run(ctx context.Context) error {
 			m.log.Error().Err(err).Msg("server stopped")
 		}
 	}()
-	m.log.Info().Str("addr", ln.Addr().String()).Str("store", m.cfg.Store).Str("bus", m.cfg.Bus).Msg("listening")
+	m.phases.mark("listen")
+	m.log.Info().Str("addr", ln.Addr().String()).Str("store", m.cfg.Store).Str("bus", m.cfg.Bus).
+		Dict("startup", m.phases.total()).Msg("listening")
 	return nil
 }
 

@@ -62,14 +62,17 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 		}
 	}
 
+	m.phases.mark("aws")
 	guard, err := m.openGuard()
 	if err != nil {
 		return err
 	}
+	m.phases.mark("auth")
 	b, err := m.openBus(ctx)
 	if err != nil {
 		return err
 	}
+	m.phases.mark("bus")
 	if ab, ok := b.(*awsbus.Bus); ok && !m.cfg.SQSPoll {
 		// SQS batches from the Lambda Web Adapter, only where it delivers
 		// them. Nothing on the router compresses responses: the adapter must
@@ -83,6 +86,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	if err != nil {
 		return err
 	}
+	m.phases.mark("product")
 	r.Mount("/product", producthttp.NewHandler(products, guard).Routes())
 
 	baskets, err := m.openBaskets(db, pub)
@@ -92,6 +96,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	if err := b.Subscribe("basket", basket.ProductEventTypes, m.tracedHandler("basket", baskets.HandleProductEvent)); err != nil {
 		return err
 	}
+	m.phases.mark("basket")
 	r.Mount("/basket", baskethttp.NewHandler(baskets, guard).Routes())
 
 	orders, err := m.openOrdering(db)
@@ -102,6 +107,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 		return err
 	}
 	m.metrics.subscriptions("basket", "ordering")
+	m.phases.mark("ordering")
 	r.Mount("/order", orderinghttp.NewHandler(orders, guard).Routes())
 
 	if err := b.Start(bgCtx); err != nil {
@@ -110,6 +116,7 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	for _, rl := range m.relays {
 		m.goBackground(bgCtx, rl.Run)
 	}
+	m.phases.mark("start")
 	lb, _ := b.(*localbus.Bus)
 	return m.startAdmin(lb)
 }

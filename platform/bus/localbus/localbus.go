@@ -110,10 +110,7 @@ func Open(path string, opts ...Option) (*Bus, error) {
 	if cfg.batchDelay > 0 {
 		db.MaxBatchDelay = cfg.batchDelay
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketSubs)
-		return err
-	}); err != nil {
+	if err := boltdb.EnsureBuckets(db, string(bucketSubs)); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("localbus: init %s: %w", path, err)
 	}
@@ -144,18 +141,28 @@ func (b *Bus) Subscribe(name string, detailTypes []string, h bus.Handler) error 
 	case b.subs[name] != nil:
 		return fmt.Errorf("localbus: subscription %q already registered", name)
 	}
-	if err := b.db.Update(func(tx *bbolt.Tx) error {
-		sb, err := tx.Bucket(bucketSubs).CreateBucketIfNotExists([]byte(name))
-		if err != nil {
+	// A subscription that earlier runs registered is only read: a write
+	// would cost every start two fdatasyncs per subscription.
+	var known bool
+	_ = b.db.View(func(tx *bbolt.Tx) error {
+		sb := tx.Bucket(bucketSubs).Bucket([]byte(name))
+		known = sb != nil && sb.Bucket(bucketPending) != nil && sb.Bucket(bucketDead) != nil
+		return nil
+	})
+	if !known {
+		if err := b.db.Update(func(tx *bbolt.Tx) error {
+			sb, err := tx.Bucket(bucketSubs).CreateBucketIfNotExists([]byte(name))
+			if err != nil {
+				return err
+			}
+			if _, err := sb.CreateBucketIfNotExists(bucketPending); err != nil {
+				return err
+			}
+			_, err = sb.CreateBucketIfNotExists(bucketDead)
 			return err
+		}); err != nil {
+			return fmt.Errorf("localbus: subscribe %q: %w", name, err)
 		}
-		if _, err := sb.CreateBucketIfNotExists(bucketPending); err != nil {
-			return err
-		}
-		_, err = sb.CreateBucketIfNotExists(bucketDead)
-		return err
-	}); err != nil {
-		return fmt.Errorf("localbus: subscribe %q: %w", name, err)
 	}
 	s := newSubscription(b, name, h)
 	b.subs[name] = s
