@@ -331,8 +331,5 @@ func fromCatalogItem(item map[string]types.AttributeValue) (*basket.Product, err
 
 // Ping implements basket.Store.
 func (st *Store) Ping(ctx context.Context) error {
-	if err := dynamo.Ping(ctx, st.db, st.baskets); err != nil {
-		return err
-	}
-	return dynamo.Ping(ctx, st.db, st.catalog)
+	return dynamo.Ping(ctx, st.db, st.baskets, st.catalog)
 }

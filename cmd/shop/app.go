@@ -223,16 +223,27 @@ func (m *Main) flushOutboxes(next http.Handler) http.Handler {
 func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	status := map[string]string{}
-	code := http.StatusOK
+	// The checks run at once: on DynamoDB each is a round trip, and the
+	// Lambda Web Adapter holds every cold start until this answers 200.
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result, len(m.checks))
 	for name, check := range m.checks {
-		if err := check(ctx); err != nil {
-			zerolog.Ctx(r.Context()).Warn().Err(err).Str("check", name).Msg("not ready")
-			status[name] = "unavailable"
+		go func() { results <- result{name, check(ctx)} }()
+	}
+	status := make(map[string]string, len(m.checks))
+	code := http.StatusOK
+	for range m.checks {
+		res := <-results
+		if res.err != nil {
+			zerolog.Ctx(r.Context()).Warn().Err(res.err).Str("check", res.name).Msg("not ready")
+			status[res.name] = "unavailable"
 			code = http.StatusServiceUnavailable
 			continue
 		}
-		status[name] = "ok"
+		status[res.name] = "ok"
 	}
 	if code != http.StatusOK {
 		// A load balancer or client polling readiness learns when to ask

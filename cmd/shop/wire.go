@@ -55,6 +55,9 @@ func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 			return fmt.Errorf("aws config: %w", err)
 		}
 		db = dynamodb.NewFromConfig(awsCfg)
+		// Every write puts its events in the outbox table: ready means it
+		// answers too (in the same round trip as the modules' tables).
+		m.checks["outbox"] = func(ctx context.Context) error { return dynamo.Ping(ctx, db, m.cfg.OutboxTable) }
 		if m.cfg.CreateTables {
 			if err := m.createTables(ctx, db); err != nil {
 				return err
