@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/cors"
@@ -55,6 +56,8 @@ type Main struct {
 	tracing *tracing.Tracing
 	// phases times Run's steps for the "listening" line.
 	phases *startupPhases
+	// awsCfg is loaded once, for the stores and the bus.
+	awsCfg *aws.Config
 }
 
 // NewMain returns a program logging to w.

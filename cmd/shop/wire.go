@@ -50,7 +50,7 @@ type eventBus interface {
 func (m *Main) wire(ctx, bgCtx context.Context, r chi.Router) error {
 	var db dynamo.API
 	if m.cfg.Store == "dynamodb" {
-		awsCfg, err := loadAWSConfig(ctx)
+		awsCfg, err := m.awsConfig(ctx)
 		if err != nil {
 			return fmt.Errorf("aws config: %w", err)
 		}
@@ -139,7 +139,7 @@ func exactPath(path string, h http.Handler) http.Handler {
 
 func (m *Main) openBus(ctx context.Context) (eventBus, error) {
 	if m.cfg.Bus == "aws" {
-		awsCfg, err := loadAWSConfig(ctx)
+		awsCfg, err := m.awsConfig(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("aws config: %w", err)
 		}
