@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -48,6 +49,13 @@ func benchServer(b *testing.B) (h http.Handler, productID, token string) {
 		b.Fatalf("create product: %d %s", rec.Code, rec.Body)
 	}
 	productID = strings.TrimPrefix(rec.Header().Get("Location"), "/product/")
+	// A full page of a category, for the listing.
+	for i := range 51 {
+		body := fmt.Sprintf(`{"name":"Listed %d","description":"One of a page.","imageFile":"p.png","price":%d.99,"category":"Listed"}`, i, i)
+		if rec := do("POST", "/product", admin, body); rec.Code != http.StatusCreated {
+			b.Fatalf("create product: %d %s", rec.Code, rec.Body)
+		}
+	}
 	if rec := do("POST", "/basket", token, `{"items":[{"productId":"`+productID+`","quantity":1}]}`); rec.Code != http.StatusCreated {
 		b.Fatalf("create basket: %d %s", rec.Code, rec.Body)
 	}
@@ -55,14 +63,15 @@ func benchServer(b *testing.B) (h http.Handler, productID, token string) {
 }
 
 // BenchmarkRequest measures a request through the production chain: the
-// public product read, which must do no token work, and a signed-in basket
-// read, which verifies a token.
+// public product read, which must do no token work, a page of 50 of a
+// category, and a signed-in basket read, which verifies a token.
 func BenchmarkRequest(b *testing.B) {
 	h, id, token := benchServer(b)
 	for _, c := range []struct {
 		name, path, token string
 	}{
 		{"GetProductPublic", "/product/" + id, ""},
+		{"ListProductsPublic", "/product?category=Listed&limit=50", ""},
 		{"GetBasketSignedIn", "/basket/swn", token},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -207,7 +207,9 @@ var requestIDPrefix = func() string {
 var requestSeq atomic.Uint64
 
 func newRequestID() string {
-	return requestIDPrefix + strconv.FormatUint(requestSeq.Add(1), 10)
+	// One allocation, where prefix + FormatUint made two.
+	var b [32]byte
+	return string(strconv.AppendUint(append(b[:0], requestIDPrefix...), requestSeq.Add(1), 10))
 }
 
 // NoStore marks the responses of the routes it wraps as never to be cached:

@@ -50,7 +50,13 @@ func toRecord(p *product.Product) record {
 }
 
 func (r *record) product() *product.Product {
-	return &product.Product{ID: r.ID, Name: r.Name, Description: r.Description, ImageFile: r.ImageFile,
+	p := new(product.Product)
+	r.into(p)
+	return p
+}
+
+func (r *record) into(p *product.Product) {
+	*p = product.Product{ID: r.ID, Name: r.Name, Description: r.Description, ImageFile: r.ImageFile,
 		Price: money.Amount(r.PriceCents), Category: r.Category, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
@@ -59,13 +65,7 @@ func categoryKey(category, id string) []byte {
 }
 
 func get(tx *bbolt.Tx, id string) (*product.Product, error) {
-	return getIn(tx.Bucket(bucketProducts), id)
-}
-
-// getIn reads a product from the products bucket, which a listing opens
-// once for all its items: opening it is a search and an allocation.
-func getIn(products *bbolt.Bucket, id string) (*product.Product, error) {
-	v := products.Get([]byte(id))
+	v := tx.Bucket(bucketProducts).Get([]byte(id))
 	if v == nil {
 		return nil, errs.Errorf(errs.NotFound, "Product %s not found.", id)
 	}
@@ -139,19 +139,25 @@ func (s *Store) List(_ context.Context, f product.Filter, r page.Request) (page.
 	return out, nil
 }
 
+// A listing's products come from one allocation, its block, sized for the
+// page and the one item more ScanPage reads to know there is a next page.
+
 func listAll(tx *bbolt.Tx, r page.Request) (page.Page[*product.Product], error) {
+	block := make([]product.Product, 0, r.Limit+1)
 	return boltdb.ScanPage(tx.Bucket(bucketProducts).Cursor(), nil, boltdb.After(nil, r.Cursor["id"]), r.Limit,
 		func(_, v []byte) (*product.Product, bool, error) {
-			var rec record
-			err := rec.unmarshal(v)
-			return rec.product(), err == nil, err
+			p, err := decodeInto(&block, v)
+			return p, err == nil, err
 		},
 		func(last *product.Product) page.Cursor { return page.Cursor{"id": last.ID} })
 }
 
 func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*product.Product], error) {
 	prefix := categoryKey(category, "")
-	products := tx.Bucket(bucketProducts)
+	// One cursor for every product of the page: Bucket.Get opens one (and
+	// its search stack) per call.
+	products := tx.Bucket(bucketProducts).Cursor()
+	block := make([]product.Product, 0, r.Limit+1)
 	return boltdb.ScanPage(tx.Bucket(bucketByCategory).Cursor(), prefix, boltdb.After(prefix, r.Cursor["id"]), r.Limit,
 		func(k, _ []byte) (*product.Product, bool, error) {
 			id := k[len(prefix):]
@@ -160,10 +166,27 @@ func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*pro
 				// ("a\x00b" under "a"): ids never hold NUL.
 				return nil, false, nil
 			}
-			p, err := getIn(products, string(id))
+			pk, v := products.Seek(id)
+			if !bytes.Equal(pk, id) || v == nil {
+				return nil, false, errs.Errorf(errs.NotFound, "Product %s not found.", id)
+			}
+			p, err := decodeInto(&block, v)
 			return p, err == nil, err
 		},
 		func(last *product.Product) page.Cursor { return page.Cursor{"id": last.ID, "category": category} })
+}
+
+// decodeInto decodes a stored product into the next element of block.
+// Appending past its capacity moves later elements, never earlier ones.
+func decodeInto(block *[]product.Product, v []byte) (*product.Product, error) {
+	var rec record
+	if err := rec.unmarshal(v); err != nil {
+		return nil, err
+	}
+	*block = append(*block, product.Product{})
+	p := &(*block)[len(*block)-1]
+	rec.into(p)
+	return p, nil
 }
 
 // Update implements product.Store. bbolt serialises writers, so the
