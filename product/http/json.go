@@ -68,10 +68,37 @@ func appendProduct(b []byte, p *product.Product) []byte {
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, p.Version, 10)
 	b = append(b, `,"createdAt":"`...)
-	b = p.CreatedAt.AppendFormat(b, time.RFC3339Nano)
+	b = appendTime(b, p.CreatedAt)
 	b = append(b, `","updatedAt":"`...)
-	b = p.UpdatedAt.AppendFormat(b, time.RFC3339Nano)
+	b = appendTime(b, p.UpdatedAt)
 	return append(b, `"}`...)
+}
+
+// appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) would. The
+// stores return UTC times, which it writes itself: AppendFormat's general
+// layout interpreter was a tenth of a page of 50's CPU.
+func appendTime(b []byte, t time.Time) []byte {
+	y, mo, d := t.Date()
+	if t.Location() != time.UTC || y < 0 || y > 9999 {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	h, mi, s := t.Clock()
+	b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
+	b = append(b, byte('0'+mo/10), byte('0'+mo%10), '-', byte('0'+d/10), byte('0'+d%10), 'T')
+	b = append(b, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+s/10), byte('0'+s%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [9]byte
+		for i := 8; i >= 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 9
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(append(b, '.'), frac[:n]...)
+	}
+	return append(b, 'Z')
 }
 
 const hex = "0123456789abcdef"

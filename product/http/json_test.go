@@ -13,6 +13,25 @@ import (
 	"github.com/serverless-shop/shop/product"
 )
 
+// FuzzAppendTime holds appendTime to time.RFC3339Nano for any instant, in
+// UTC (its own path) and in a fixed zone (AppendFormat's).
+func FuzzAppendTime(f *testing.F) {
+	for _, n := range []int64{0, 1, 1795766400123456789, 1795766400100000000, -1, -62135596800000000000 / 1000, 253402300799999999999 / 1000} {
+		f.Add(n, 0)
+	}
+	f.Add(int64(1795766400000000001), 3600)
+	f.Fuzz(func(t *testing.T, nanos int64, offset int) {
+		ts := time.Unix(0, nanos).UTC()
+		if offset%86400 != 0 {
+			ts = ts.In(time.FixedZone("", offset%86400))
+		}
+		want := ts.Format(time.RFC3339Nano)
+		if got := string(appendTime(nil, ts)); got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	})
+}
+
 // TestAppendPage holds the list encoder to httpx.WriteList's output, byte
 // for byte: an empty page, a last page, and a page with a next cursor.
 func TestAppendPage(t *testing.T) {
