@@ -3,8 +3,8 @@
 //
 // Publish writes, in one bbolt write transaction, one pending record per
 // matching subscription and returns after that transaction has been committed
-// (fsynced). Concurrent publishers share a commit through bbolt's Batch, so
-// one fsync covers many events. Workers then call each subscription's handler;
+// (fsynced). Concurrent publishers share a commit (boltdb.Batch, a group
+// commit), so one fsync covers many events. Workers then call each subscription's handler;
 // a success deletes the record, a failure schedules a retry with exponential
 // backoff and jitter, and after the maximum number of attempts the record
 // moves to the subscription's dead-letter bucket, where DeadLetters lists it
@@ -18,8 +18,9 @@
 // subscription that is never registered again stay in the file untouched.
 //
 // Outcomes of handler calls (delete on success, attempt counts, moves to the
-// dead-letter bucket) are committed in the background, many per transaction,
-// so workers never wait for a disk flush; a crash before such a commit only
+// dead-letter bucket) are committed in the background, many per transaction
+// and with the next publish's commit (boltdb.Ride), so workers never wait
+// for a disk flush; a crash before such a commit only
 // means the event is delivered again, which at-least-once allows.
 //
 // Pending events of a running bus are also indexed in memory (the store is
