@@ -82,3 +82,33 @@ func TestPingDescribesTablesAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkPingFreshClient is readiness on a cold process: each iteration a
+// new client (new connections) describes five tables, one after the other
+// as /readyz did, or at once as Ping does.
+func BenchmarkPingFreshClient(b *testing.B) {
+	ep := testenv.DynamoDBEndpoint(b)
+	prefix := "bench-ping-" + time.Now().Format("150405.000000") + "-"
+	var tables []string
+	for _, n := range []string{"product", "basket", "catalog", "order", "outbox"} {
+		tables = append(tables, prefix+n)
+		mustTable(b, client(ep), prefix+n)
+	}
+	b.Run("Sequential", func(b *testing.B) {
+		for b.Loop() {
+			c := client(ep)
+			for _, t := range tables {
+				if err := dynamo.Ping(context.Background(), c, t); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("AtOnce", func(b *testing.B) {
+		for b.Loop() {
+			if err := dynamo.Ping(context.Background(), client(ep), tables...); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
