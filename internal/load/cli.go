@@ -56,7 +56,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		s, err := SeedDirect(ctx, c.DataDir, c.SeedProducts, c.SeedWorkers)
-		WriteTable(stdout, &Result{Scenario: "seed", URL: "file " + c.DataDir, Seed: &s})
+		WriteTable(stdout, &Result{Scenario: "seed", URL: "file " + c.DataDir, Workers: c.SeedWorkers, ElapsedSeconds: s.Seconds, Seed: &s})
 		if err != nil {
 			fmt.Fprintln(stderr, "shopload:", err)
 			return 2
