@@ -32,6 +32,8 @@ type request struct {
 	user   string
 	status int
 	bytes  int
+	// idHeader is the X-Request-Id header's value slice, allocated here.
+	idHeader [1]string
 }
 
 type requestKey struct{}
@@ -134,7 +136,8 @@ func TracedRequestLogger(log zerolog.Logger, tr RequestTracer, obs ...RequestObs
 			// Clients quote it when they report a problem; the logs carry it.
 			// The values are assigned, not Set, sparing a slice each; no
 			// handler changes them in place.
-			h[RequestIDHeader] = []string{rq.id}
+			rq.idHeader[0] = rq.id
+			h[RequestIDHeader] = rq.idHeader[:]
 			h["X-Content-Type-Options"] = nosniff
 			ctx, l := r.Context(), &log
 			var endSpan func(string, int)
