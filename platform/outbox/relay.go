@@ -241,6 +241,11 @@ func (r *Relay) flush(ctx context.Context, background bool) error {
 	return nil
 }
 
+// removeTimeout bounds a background removal, which outlives Run's context:
+// a shutdown waits for it, and a store that does not answer must not hold
+// the shutdown up.
+const removeTimeout = 5 * time.Second
+
 // removeLater removes ids from the store in the background, outside ctx so
 // that what was published before a shutdown is still forgotten. Should the
 // removal fail, the ids are published again by a later sweep: a duplicate,
@@ -255,7 +260,9 @@ func (r *Relay) removeLater(ctx context.Context, ids []string) {
 	}
 	r.removingMu.Unlock()
 	r.removes.Go(func() {
-		err := r.store.Remove(context.WithoutCancel(ctx), ids...)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
+		err := r.store.Remove(rctx, ids...)
+		cancel()
 		r.removingMu.Lock()
 		for _, id := range ids {
 			delete(r.removing, id)
