@@ -21,8 +21,8 @@ const (
 	DefaultHandlerTimeout = 30 * time.Second
 	// DefaultBatchDelay is no window: a Publish commits at once, and
 	// publishers that arrive during a commit share the next one. At 200
-	// checkouts/s a 1 ms window added about 1 ms to every checkout's way to
-	// its order and saved no fsync (README, Performance).
+	// checkouts/s a 1 ms window lengthened a checkout's way to its order
+	// (README, Performance: Durable writes).
 	DefaultBatchDelay = 0
 )
 
