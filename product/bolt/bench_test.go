@@ -36,7 +36,7 @@ func BenchmarkGet(b *testing.B) {
 }
 
 // BenchmarkCreateParallel is durable writes from many goroutines, which
-// share commits (and fsyncs) through bbolt's Batch.
+// share commits (and fsyncs) through the group commit (boltdb.Batch).
 func BenchmarkCreateParallel(b *testing.B) {
 	s := openBench(b)
 	b.SetParallelism(32)
