@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -233,11 +234,22 @@ func JSON(w http.ResponseWriter, status int, v any) {
 
 // WriteJSON writes b, an already encoded JSON document, with the given status.
 func WriteJSON(w http.ResponseWriter, status int, b []byte) {
+	b = append(b, '\n')
+	h := w.Header()
 	// Assigned, not Set, sparing a slice per response; nobody changes it
 	// in place.
-	w.Header()["Content-Type"] = jsonContentType
+	h["Content-Type"] = jsonContentType
+	if len(b) > chunkingSize {
+		// net/http counts a smaller body itself; a larger one it would
+		// send chunked, which costs the terminating chunk's write(2).
+		h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	}
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }
+
+// chunkingSize is the body net/http buffers before it chunks a response
+// without a Content-Length (its bufferBeforeChunkingSize).
+const chunkingSize = 2048
 
 var jsonContentType = []string{"application/json"}

@@ -140,3 +140,39 @@ type timeoutError struct{}
 func (*timeoutError) Error() string   { return "read tcp 127.0.0.1:8080->127.0.0.1:5555: i/o timeout" }
 func (*timeoutError) Timeout() bool   { return true }
 func (*timeoutError) Temporary() bool { return true }
+
+// TestWriteJSON holds an encoded document's response to its framing: the
+// body and a newline, as JSON, with a Content-Length (net/http's own for a
+// small body, WriteJSON's for a large one), never chunked, and to HEAD the
+// same length without the body.
+func TestWriteJSON(t *testing.T) {
+	for name, doc := range map[string]string{
+		"Small": `{"a":1}`,
+		"Large": `{"a":"` + strings.Repeat("x", 5000) + `"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				httpx.WriteJSON(w, http.StatusOK, []byte(doc))
+			}))
+			defer srv.Close()
+			for _, method := range []string{"GET", "HEAD"} {
+				req, _ := http.NewRequest(method, srv.URL, nil)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				want := doc + "\n"
+				if method == "HEAD" {
+					want = ""
+				}
+				if string(body) != want || res.ContentLength != int64(len(doc)+1) || len(res.TransferEncoding) > 0 ||
+					res.Header.Get("Content-Type") != "application/json" {
+					t.Errorf("%s: got %d bytes, Content-Length %d, Transfer-Encoding %v, Content-Type %q; want %d bytes, length %d, not chunked, JSON",
+						method, len(body), res.ContentLength, res.TransferEncoding, res.Header.Get("Content-Type"), len(want), len(doc)+1)
+				}
+			}
+		})
+	}
+}
