@@ -12,7 +12,7 @@ import (
 // awsIdleConnsPerHost is how many idle connections the AWS clients keep to
 // one endpoint (DynamoDB, SQS, EventBridge). The SDK keeps 10, but every
 // request in flight holds a connection during each call it makes, and the
-// background workers add theirs (the local bus runs 32 handlers per
+// background workers add theirs (the local bus runs 64 handlers per
 // subscription, the relays and SQS pollers one each): at 32 concurrent
 // requests the process had more connections in use than it could park,
 // closed the surplus at each lull and dialled again at the next burst, about 20 re-dials per
