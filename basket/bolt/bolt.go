@@ -140,9 +140,6 @@ func (s *Store) Get(_ context.Context, userName string) (b *basket.Basket, err e
 
 // List implements basket.Store.
 func (s *Store) List(_ context.Context, r page.Request) (page.Page[*basket.Basket], error) {
-	if err := basket.CheckCursor(r.Cursor); err != nil {
-		return page.Page[*basket.Basket]{}, err
-	}
 	var out page.Page[*basket.Basket]
 	err := s.db.View(func(tx *bbolt.Tx) (err error) {
 		out, err = boltdb.ScanPage(tx.Bucket(bucketBaskets).Cursor(), nil, boltdb.After(nil, r.Cursor["userName"]), r.Limit,
