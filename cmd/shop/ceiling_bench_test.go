@@ -25,8 +25,8 @@ func BenchmarkCeiling(b *testing.B) {
 	m, id, _ := benchServer(b)
 	shop := "http://" + m.Addr()
 	for _, path := range []string{"/product/" + id, "/product?category=Listed&limit=50"} {
-		body := get(b, http.DefaultClient, shop+path)
-		bare := startBare(b, body)
+		body := benchGet(b, http.DefaultClient, shop+path)
+		bare := startBareChi(b, body)
 		name := "Get"
 		if path[len("/product")] == '?' {
 			name = "List"
@@ -36,22 +36,22 @@ func BenchmarkCeiling(b *testing.B) {
 				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 				defer client.CloseIdleConnections()
 				b.SetParallelism(16)
-				start := cpuTime()
+				start := processCPU()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if got := get(b, client, c.url); len(got) != len(body) {
+						if got := benchGet(b, client, c.url); len(got) != len(body) {
 							b.Errorf("got %d bytes, want %d", len(got), len(body))
 						}
 					}
 				})
-				b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
 }
 
-// get returns the body of a 200 answer to GET url.
-func get(b *testing.B, c *http.Client, url string) []byte {
+// benchGet returns the body of a 200 answer to GET url.
+func benchGet(b *testing.B, c *http.Client, url string) []byte {
 	res, err := c.Get(url)
 	if err != nil {
 		b.Fatal(err)
@@ -64,9 +64,9 @@ func get(b *testing.B, c *http.Client, url string) []byte {
 	return body
 }
 
-// startBare serves body as JSON on /product and /product/{id} from a bare
+// startBareChi serves body as JSON on /product and /product/{id} from a bare
 // chi router on a loopback port, and returns its URL.
-func startBare(b *testing.B, body []byte) string {
+func startBareChi(b *testing.B, body []byte) string {
 	body = bytes.Clone(body)
 	r := chi.NewRouter()
 	serve := func(w http.ResponseWriter, _ *http.Request) {
@@ -89,8 +89,8 @@ func startBare(b *testing.B, body []byte) string {
 	return "http://" + ln.Addr().String()
 }
 
-// cpuTime is the user and system CPU time this process has used, in ns.
-func cpuTime() int64 {
+// processCPU is the user and system CPU time this process has used, in ns.
+func processCPU() int64 {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return ru.Utime.Nano() + ru.Stime.Nano()
