@@ -117,8 +117,10 @@ func (b *logBuffer) flushLocked() error {
 		}
 	}
 	b.spare = full[:0]
-	if cap(b.spare) > logMaxBuffered {
-		// A burst grew it; let it go rather than keep it for good.
+	if cap(b.spare) > 2*logFlushSize {
+		// A burst (a writer that found another flushing) grew it; let it
+		// go rather than keep it: two buffers that ratchet up to their
+		// largest burst held 0.5 MiB in a mixed run's heap profile.
 		b.spare = make([]byte, 0, logFlushSize)
 	}
 	return b.err
