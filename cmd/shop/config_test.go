@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadConfigDefaults(t *testing.T) {
@@ -129,5 +130,25 @@ func TestLoadConfigAuth(t *testing.T) {
 	}
 	if !reflect.DeepEqual(cfg.AuthClientIDs, []string{"a", "b"}) {
 		t.Errorf("client ids %q, want [a b]", cfg.AuthClientIDs)
+	}
+}
+
+// TestLoadConfigOnLambdaLogsAtOnce: a frozen or ended Lambda process would
+// hold buffered log lines back, so there each line is written at once
+// unless SHOP_LOG_FLUSH_INTERVAL says otherwise; elsewhere lines wait up to
+// 100 ms.
+func TestLoadConfigOnLambdaLogsAtOnce(t *testing.T) {
+	for _, c := range []struct {
+		env  []string
+		want time.Duration
+	}{
+		{nil, 100 * time.Millisecond},
+		{[]string{"AWS_LAMBDA_FUNCTION_NAME=shop"}, 0},
+		{[]string{"AWS_LAMBDA_FUNCTION_NAME=shop", "SHOP_LOG_FLUSH_INTERVAL=50ms"}, 50 * time.Millisecond},
+	} {
+		cfg, err := LoadConfig(c.env)
+		if err != nil || cfg.LogFlushInterval != c.want {
+			t.Errorf("%v: got LogFlushInterval %v, %v; want %v", c.env, cfg.LogFlushInterval, err, c.want)
+		}
 	}
 }
