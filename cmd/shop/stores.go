@@ -24,10 +24,9 @@ import (
 // storeObserver is what one module's observed store shares: the timer of
 // each operation (nil without metrics) and the tracing (nil without).
 type storeObserver struct {
-	system, module string
-	ops            []string
-	timers         []prometheus.Observer
-	tracing        *tracing.Tracing
+	timers  []prometheus.Observer
+	spans   []tracing.StoreOp
+	tracing *tracing.Tracing
 }
 
 // newStoreObserver returns the observer of module's operations ops on
@@ -36,11 +35,17 @@ func newStoreObserver(in *instruments, t *tracing.Tracing, system, module string
 	if in == nil && t == nil {
 		return nil
 	}
-	o := &storeObserver{system: system, module: module, ops: ops, tracing: t}
+	o := &storeObserver{tracing: t}
 	if in != nil {
 		o.timers = make([]prometheus.Observer, len(ops))
 		for i, op := range ops {
 			o.timers[i] = in.store.Op(module, op)
+		}
+	}
+	if t != nil {
+		o.spans = make([]tracing.StoreOp, len(ops))
+		for i, op := range ops {
+			o.spans[i] = t.StoreOp(system, module, op)
 		}
 	}
 	return o
@@ -59,8 +64,8 @@ func (o *storeObserver) start(ctx context.Context, i int) (context.Context, stor
 	if o.timers != nil {
 		op.timer, op.start = o.timers[i], now()
 	}
-	if o.tracing != nil {
-		ctx, op.span = o.tracing.StartStore(ctx, o.system, o.module, o.ops[i])
+	if o.spans != nil {
+		ctx, op.span = o.spans[i].Start(ctx)
 	}
 	return ctx, op
 }

@@ -213,13 +213,29 @@ func (t *Tracing) Handler(subscription string, h bus.Handler) bus.Handler {
 	}
 }
 
-// StartStore starts the span of one store operation of module, a child of
-// ctx's span: the time a request or handler spent in its storage. system
-// is the storage behind it ("bbolt", "dynamodb").
-func (t *Tracing) StartStore(ctx context.Context, system, module, op string) (context.Context, trace.Span) {
-	return t.tracer.Start(ctx, module+" store "+op, trace.WithSpanKind(trace.SpanKindInternal),
+// StoreOp is one kind of store operation of a module, its span's name and
+// attributes made once, so that starting its span allocates no more than
+// the span itself.
+type StoreOp struct {
+	t    *Tracing
+	name string
+	opts []trace.SpanStartOption
+}
+
+// StoreOp returns the operation op of module's store on system ("bbolt",
+// "dynamodb").
+func (t *Tracing) StoreOp(system, module, op string) StoreOp {
+	return StoreOp{t: t, name: module + " store " + op, opts: []trace.SpanStartOption{
+		trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithAttributes(attribute.String("db.system.name", system), attribute.String("db.operation.name", op),
-			attribute.String("db.collection.name", module)))
+			attribute.String("db.collection.name", module)),
+	}}
+}
+
+// Start starts the operation's span, a child of ctx's span: the time a
+// request or handler spent in its storage.
+func (o StoreOp) Start(ctx context.Context) (context.Context, trace.Span) {
+	return o.t.tracer.Start(ctx, o.name, o.opts...)
 }
 
 // EndStore ends a store span, marked failed when err is one: not-found
