@@ -24,7 +24,8 @@ var (
 
 // Store is the catalog in a bbolt file.
 type Store struct {
-	db *bbolt.DB
+	db    *bbolt.DB
+	cache cache
 }
 
 var _ product.Store = (*Store)(nil)
@@ -113,13 +114,21 @@ func wrap(err error, op, id string) error {
 	return fmt.Errorf("%s %s: %w", op, id, err)
 }
 
-// Get implements product.Store.
+// Get implements product.Store, from the cache when it can.
 func (s *Store) Get(_ context.Context, id string) (p *product.Product, err error) {
+	p, gen := s.cache.lookup(id)
+	if p != nil {
+		return p, nil
+	}
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		p, err = get(tx, id)
 		return err
 	})
-	return p, wrap(err, "get product", id)
+	if err != nil {
+		return nil, wrap(err, "get product", id)
+	}
+	s.cache.add(gen, p)
+	return p, nil
 }
 
 // List implements product.Store.
@@ -192,6 +201,7 @@ func decodeInto(block *[]product.Product, v []byte) (*product.Product, error) {
 // Update implements product.Store. bbolt serialises writers, so the
 // read-modify-write inside one transaction never loses a race.
 func (s *Store) Update(_ context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) (p *product.Product, err error) {
+	defer s.cache.writing(id)()
 	err = boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		old, err := get(tx, id)
 		if err != nil {
@@ -216,6 +226,7 @@ func (s *Store) Update(_ context.Context, id string, fn func(*product.Product) (
 
 // Delete implements product.Store; like Update it never loses a race.
 func (s *Store) Delete(_ context.Context, id string, fn func(*product.Product) ([]bus.Envelope, error)) error {
+	defer s.cache.writing(id)()
 	return wrap(boltdb.Batch(s.db, func(tx *bbolt.Tx) error {
 		p, err := get(tx, id)
 		if err != nil {
