@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/serverless-shop/shop/platform/testenv"
 )
 
 // TestLogBuffer holds the buffered log output to losing no line: lines
@@ -14,7 +16,7 @@ import (
 // after Close goes straight through. The ticker is an hour, so only Close
 // and the size flushes write.
 func TestLogBuffer(t *testing.T) {
-	var out syncBuffer
+	var out testenv.LogBuffer
 	b := newLogBuffer(&out, time.Hour)
 	const writers, lines = 8, 2000
 	var wg sync.WaitGroup
@@ -54,7 +56,7 @@ func TestLogBuffer(t *testing.T) {
 // TestLogBufferTicker holds a buffered line to reaching the output without
 // Close, by the ticker.
 func TestLogBufferTicker(t *testing.T) {
-	var out syncBuffer
+	var out testenv.LogBuffer
 	b := newLogBuffer(&out, time.Millisecond)
 	defer b.Close()
 	fmt.Fprintln(b, "one line")

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/serverless-shop/shop/platform/testenv"
 )
 
 // TestListeningLineTimesTheStart: the "listening" line carries each phase
@@ -15,7 +17,7 @@ func TestListeningLineTimesTheStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &testenv.LogBuffer{}
 	m := NewMain(cfg, out)
 	if err := m.Run(t.Context()); err != nil {
 		t.Fatal(err)

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,21 +12,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/serverless-shop/shop/platform/auth"
+	"github.com/serverless-shop/shop/platform/testenv"
 	"github.com/serverless-shop/shop/platform/tracing"
 )
-
-// syncBuffer is a log sink the bus's goroutines and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // TestCheckoutSpanTree checks the span tree of one checkout, recorded in
 // memory: the request's server span (a child of the client's traceparent),
@@ -44,7 +29,7 @@ func TestCheckoutSpanTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	m := NewMain(cfg, &logs)
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
@@ -169,8 +154,6 @@ func TestCheckoutSpanTree(t *testing.T) {
 	}
 	t.Errorf("no checkout ordered line in:\n%s", logs.String())
 }
-
-var _ io.Writer = (*syncBuffer)(nil)
 
 // storeSystemOf returns a store span's db.system.name.
 func storeSystemOf(s sdktrace.ReadOnlySpan) string {

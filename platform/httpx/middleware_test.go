@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/serverless-shop/shop/platform/httpx"
+	"github.com/serverless-shop/shop/platform/testenv"
 )
 
 // TestRequestLogger holds the request line and headers to what operators
@@ -26,7 +26,7 @@ import (
 // logger's writer (BodyDeadline's http.ResponseController) reaching the
 // connection.
 func TestRequestLogger(t *testing.T) {
-	var logs lockedBuffer
+	var logs testenv.LogBuffer
 	r := chi.NewRouter()
 	r.Use(httpx.RequestLogger(zerolog.New(&logs)), httpx.BodyDeadline(time.Minute))
 	var seenID string
@@ -93,30 +93,4 @@ func TestRequestLogger(t *testing.T) {
 			}
 		})
 	}
-}
-
-// lockedBuffer is a log sink the server's goroutines and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
-}
-
-func (l *lockedBuffer) String() string { return string(l.Bytes()) }
-
-func (l *lockedBuffer) Reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Reset()
 }

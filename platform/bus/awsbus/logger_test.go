@@ -16,7 +16,7 @@ import (
 // line carries the bus's logger and the subscription, message and event.
 // The Lambda path is used; the poller calls the same deliver.
 func TestHandlerLoggerFromContext(t *testing.T) {
-	var logs bustest.LogBuffer
+	var logs testenv.LogBuffer
 	b := MustNew(t, testenv.AWSConfig(t, "http://127.0.0.1:1"), awsbus.Options{
 		Queues: map[string]string{"ordering": orderQueueURL},
 		Log:    zerolog.New(&logs).With().Str("bus", "aws").Logger(),

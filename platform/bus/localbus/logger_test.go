@@ -11,12 +11,13 @@ import (
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/bus/bustest"
 	"github.com/serverless-shop/shop/platform/bus/localbus"
+	"github.com/serverless-shop/shop/platform/testenv"
 )
 
 // TestHandlerLoggerFromContext: a handler logs through zerolog.Ctx, and the
 // line carries the bus's logger and the subscription and event.
 func TestHandlerLoggerFromContext(t *testing.T) {
-	var logs bustest.LogBuffer
+	var logs testenv.LogBuffer
 	b := MustOpen(t, filepath.Join(t.TempDir(), "bus.db"), localbus.WithLogger(zerolog.New(&logs).With().Str("bus", "local").Logger()))
 	done := make(chan struct{})
 	bustest.MustSubscribe(t, b, "sub", []string{"T"}, func(ctx context.Context, _ bus.Envelope) error {

@@ -1,4 +1,4 @@
-package bustest
+package testenv
 
 import (
 	"bytes"
@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// LogBuffer collects the JSON log lines a bus writes, safely for the
-// concurrent handlers that write them.
+// LogBuffer is a log sink that the goroutines of the code under test (a
+// server's, a bus's handlers) and the test can share.
 type LogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -21,7 +21,28 @@ func (l *LogBuffer) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
-// Find returns the first line whose message is msg, nil when none is.
+// Bytes returns a copy of what has been written.
+func (l *LogBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.buf.Bytes())
+}
+
+// String returns what has been written.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// Reset forgets what has been written.
+func (l *LogBuffer) Reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Reset()
+}
+
+// Find returns the first JSON line whose message is msg, nil when none is.
 func (l *LogBuffer) Find(msg string) map[string]any {
 	l.mu.Lock()
 	defer l.mu.Unlock()
