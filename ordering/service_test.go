@@ -43,9 +43,7 @@ var backends = []struct {
 		if err := dynamo.EnsureTable(context.Background(), client, orderingdynamo.TableInput(table)); err != nil {
 			t.Fatalf("EnsureTable: %v", err)
 		}
-		t.Cleanup(func() {
-			_, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
-		})
+		testenv.DeleteTablesAtCleanup(t, client, table)
 		return orderingdynamo.New(client, table)
 	}},
 }

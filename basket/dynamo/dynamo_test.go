@@ -31,15 +31,11 @@ func TestStore(t *testing.T) {
 func MustStore(t *testing.T, db *dynamodb.Client, api dynamo.API) (*basketdynamo.Store, *outbox.DynamoStore) {
 	t.Helper()
 	baskets, catalog, outboxTable := testenv.UniqueName(t, "basket"), testenv.UniqueName(t, "catalog"), testenv.UniqueName(t, "outbox")
+	testenv.DeleteTablesAtCleanup(t, db, baskets, catalog, outboxTable)
 	for _, in := range append(basketdynamo.TableInputs(baskets, catalog), outbox.TableInput(outboxTable)) {
 		if err := dynamo.EnsureTable(context.Background(), db, in); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
-			if _, err := db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: in.TableName}); err != nil {
-				t.Errorf("DeleteTable(%s): %v", *in.TableName, err)
-			}
-		})
 	}
 	ob := outbox.NewDynamoStore(db, outboxTable, "basket")
 	return basketdynamo.New(api, baskets, catalog, ob), ob

@@ -92,9 +92,7 @@ func TestAWSClientsReuseConnections(t *testing.T) {
 	if err := dynamo.EnsureTable(ctx, db, productdynamo.TableInput(table)); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})
-	})
+	testenv.DeleteTablesAtCleanup(t, db, table)
 
 	// drive runs the bursts through a DynamoDB client on hc.
 	drive := func(t *testing.T, hc *awshttp.BuildableClient) *poolTrace {

@@ -26,8 +26,6 @@ func MustNew(tb testing.TB) *orderingdynamo.Store {
 	if err := dynamo.EnsureTable(context.Background(), client, orderingdynamo.TableInput(table)); err != nil {
 		tb.Fatalf("EnsureTable: %v", err)
 	}
-	tb.Cleanup(func() {
-		_, _ = client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
-	})
+	testenv.DeleteTablesAtCleanup(tb, client, table)
 	return orderingdynamo.New(client, table)
 }

@@ -61,9 +61,7 @@ var backends = []backend{
 		if err := dynamo.EnsureTable(t.Context(), db, outbox.TableInput(table)); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
-			db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table})
-		})
+		testenv.DeleteTablesAtCleanup(t, db, table)
 		s := outbox.NewDynamoStore(db, table, "module")
 		return func(events ...bus.Envelope) {
 			// A transaction takes 100 items; commit in chunks as a module

@@ -46,7 +46,7 @@ var statsBackends = []statsBackend{
 			t.Fatal(err)
 		}
 		// The emulator is shared: leave no table behind.
-		t.Cleanup(func() { db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &table}) })
+		testenv.DeleteTablesAtCleanup(t, db, table)
 		s := outbox.NewDynamoStore(db, table, "stats")
 		// Another module's stream in the same table must not be counted.
 		other := outbox.NewDynamoStore(db, table, "other")

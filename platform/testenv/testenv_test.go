@@ -40,11 +40,7 @@ func TestDynamoDBEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
-	t.Cleanup(func() {
-		if _, err := client.DeleteTable(context.WithoutCancel(ctx), &dynamodb.DeleteTableInput{TableName: aws.String(table)}); err != nil {
-			t.Errorf("DeleteTable: %v", err)
-		}
-	})
+	testenv.DeleteTablesAtCleanup(t, client, table)
 
 	// ListTables answers 100 names a page, and the other packages' tests
 	// share the emulator: read every page.
