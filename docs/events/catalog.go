@@ -20,6 +20,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/bus/awsbus/ebtest"
 	"github.com/serverless-shop/shop/platform/events"
 )
 
@@ -113,25 +114,12 @@ func schema(tb testing.TB, name string) *jsonschema.Schema {
 	return s
 }
 
-// delivered is an event as EventBridge delivers it to a target.
-type delivered struct {
-	Version    string          `json:"version"`
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Account    string          `json:"account"`
-	Time       string          `json:"time"`
-	Region     string          `json:"region"`
-	Resources  []string        `json:"resources"`
-	Detail     json.RawMessage `json:"detail"`
-}
-
 // FromDelivered maps a delivered event to the envelope a consumer's handler
 // receives: the ID and trace context from their resources
 // (urn:shop:event-id:, urn:shop:traceparent:, urn:shop:tracestate:).
 func FromDelivered(tb testing.TB, body []byte) bus.Envelope {
 	tb.Helper()
-	var d delivered
+	var d ebtest.Delivered
 	if err := json.Unmarshal(body, &d); err != nil {
 		tb.Fatalf("delivered event: %v\n%s", err, body)
 	}

@@ -141,8 +141,9 @@ type resultEntry struct {
 	ErrorMessage string `json:"ErrorMessage,omitempty"`
 }
 
-// envelope is the event as an SQS target receives it.
-type envelope struct {
+// Delivered is an event as EventBridge delivers it to an SQS target: the
+// body of the message the target receives.
+type Delivered struct {
 	Version    string          `json:"version"`
 	ID         string          `json:"id"`
 	DetailType string          `json:"detail-type"`
@@ -236,7 +237,7 @@ func (s *Server) put(ctx context.Context, e Entry) resultEntry {
 	if e.Time != nil {
 		t = *e.Time
 	}
-	body, err := json.Marshal(envelope{
+	body, err := json.Marshal(Delivered{
 		Version: "0", ID: id, DetailType: e.DetailType, Source: e.Source, Account: Account,
 		Time: t.UTC().Format("2006-01-02T15:04:05Z"), Region: Region,
 		Resources: append([]string{}, e.Resources...), Detail: json.RawMessage(e.Detail),
