@@ -131,14 +131,16 @@ func (s *Store) Get(_ context.Context, id string) (p *product.Product, err error
 	return p, nil
 }
 
-// List implements product.Store.
+// List implements product.Store. A page of a category takes the products
+// it can from the cache.
 func (s *Store) List(_ context.Context, f product.Filter, r page.Request) (page.Page[*product.Product], error) {
 	var out page.Page[*product.Product]
+	gen := s.cache.generation()
 	err := s.db.View(func(tx *bbolt.Tx) (err error) {
 		if f.Category == "" {
 			out, err = listAll(tx, r)
 		} else {
-			out, err = listCategory(tx, f.Category, r)
+			out, err = s.listCategory(tx, gen, f.Category, r)
 		}
 		return err
 	})
@@ -161,7 +163,12 @@ func listAll(tx *bbolt.Tx, r page.Request) (page.Page[*product.Product], error) 
 		func(last *product.Product) page.Cursor { return page.Cursor{"id": last.ID} })
 }
 
-func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*product.Product], error) {
+// listCategory reads a page of the category's index in tx, and each
+// product from the cache or else from tx, which then caches it (gen is the
+// cache's generation from before tx began). A cached product is the latest
+// committed version, never older than tx's; it is taken only if it is still
+// in the category, as tx's index says.
+func (s *Store) listCategory(tx *bbolt.Tx, gen uint64, category string, r page.Request) (page.Page[*product.Product], error) {
 	prefix := categoryKey(category, "")
 	// One cursor for every product of the page: Bucket.Get opens one (and
 	// its search stack) per call.
@@ -175,12 +182,21 @@ func listCategory(tx *bbolt.Tx, category string, r page.Request) (page.Page[*pro
 				// ("a\x00b" under "a"): ids never hold NUL.
 				return nil, false, nil
 			}
+			block = append(block, product.Product{})
+			if p := &block[len(block)-1]; s.cache.copyTo(p, string(id), category) {
+				return p, true, nil
+			}
+			block = block[:len(block)-1]
 			pk, v := products.Seek(id)
 			if !bytes.Equal(pk, id) || v == nil {
 				return nil, false, errs.Errorf(errs.NotFound, "Product %s not found.", id)
 			}
 			p, err := decodeInto(&block, v)
-			return p, err == nil, err
+			if err != nil {
+				return nil, false, err
+			}
+			s.cache.add(gen, p)
+			return p, true, nil
 		},
 		func(last *product.Product) page.Cursor { return page.Cursor{"id": last.ID, "category": category} })
 }

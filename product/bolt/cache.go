@@ -49,6 +49,26 @@ func (c *cache) lookup(id string) (*product.Product, uint64) {
 	return &p, gen
 }
 
+// copyTo sets *dst to the cached product id whose category is category,
+// and says whether there was one.
+func (c *cache) copyTo(dst *product.Product, id, category string) bool {
+	c.mu.RLock()
+	p, ok := c.m[id]
+	c.mu.RUnlock()
+	if ok && p.Category == category {
+		*dst = p
+		return true
+	}
+	return false
+}
+
+// generation is what lookup returns on a miss, for a read of many products.
+func (c *cache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
 // add caches p, read in a transaction that began after lookup returned gen,
 // unless a write has started or ended since.
 func (c *cache) add(gen uint64, p *product.Product) {

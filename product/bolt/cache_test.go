@@ -49,3 +49,19 @@ func TestCacheKeepsNothingReadDuringAWrite(t *testing.T) {
 		t.Fatalf("lookup after a read past the write: got %+v, want version 2", p)
 	}
 }
+
+// TestCacheCopiesOnlyTheCategoryAsked: a listing whose index (read in an
+// older transaction) still has a product in a category it has since left
+// does not take the cached, moved product.
+func TestCacheCopiesOnlyTheCategoryAsked(t *testing.T) {
+	var c cache
+	_, gen := c.lookup("a")
+	c.add(gen, &product.Product{ID: "a", Category: "TV"})
+	var p product.Product
+	if c.copyTo(&p, "a", "Phone") {
+		t.Fatalf("copyTo for category Phone took %+v", p)
+	}
+	if !c.copyTo(&p, "a", "TV") || p.ID != "a" {
+		t.Fatalf("copyTo for category TV: got %+v, want product a", p)
+	}
+}

@@ -7,28 +7,50 @@ import (
 
 	"github.com/serverless-shop/shop/platform/bus"
 	"github.com/serverless-shop/shop/platform/errs"
+	"github.com/serverless-shop/shop/platform/page"
 	"github.com/serverless-shop/shop/product"
 )
 
 // testReadsSeeWrites: a product read before a write (which a store may
-// keep in memory) is read again as written, and not at all once deleted.
+// keep in memory) is read and listed again as written, and not at all
+// once deleted.
 func testReadsSeeWrites(t *testing.T, b Backend) {
 	ctx := context.Background()
 	p := MustCreate(t, b.Store, "A", "Phone", 100)
 	mustGet(t, b.Store, p.ID)
+	listOne(t, b.Store, "Phone", p)
 	got, err := b.Store.Update(ctx, p.ID, func(q *product.Product) ([]bus.Envelope, error) {
-		q.Name, q.Version = "B", q.Version+1
+		q.Name, q.Category, q.Version = "B", "TV", q.Version+1
 		return nil, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	equal(t, mustGet(t, b.Store, p.ID), got)
+	listOne(t, b.Store, "TV", got)
+	listOne(t, b.Store, "Phone", nil)
 	if err := b.Store.Delete(ctx, p.ID, func(*product.Product) ([]bus.Envelope, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Store.Get(ctx, p.ID); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("Get after Delete: got %v, want not_found", err)
+	}
+}
+
+// listOne checks that category lists want alone, or nothing for nil.
+func listOne(tb testing.TB, s product.Store, category string, want *product.Product) {
+	tb.Helper()
+	pg, err := s.List(context.Background(), product.Filter{Category: category}, page.Request{Limit: 10})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	switch {
+	case want == nil && len(pg.Items) != 0:
+		tb.Fatalf("category %q lists %d products, want none", category, len(pg.Items))
+	case want != nil && len(pg.Items) != 1:
+		tb.Fatalf("category %q lists %d products, want 1", category, len(pg.Items))
+	case want != nil:
+		equal(tb, pg.Items[0], want)
 	}
 }
 
