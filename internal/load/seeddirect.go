@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/serverless-shop/shop/basket"
 	basketbolt "github.com/serverless-shop/shop/basket/bolt"
 	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/money"
 	catalog "github.com/serverless-shop/shop/product"
 	productbolt "github.com/serverless-shop/shop/product/bolt"
 )
@@ -49,45 +46,19 @@ func SeedDirect(ctx context.Context, dataDir string, n, workers int) (res SeedRe
 	defer func() { err = errors.Join(err, bs.Close()) }()
 	svc := catalog.NewService(eventless{ps}, "shopload", nil)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	start := time.Now()
-	var (
-		next     atomic.Int64
-		failed   atomic.Int64
-		once     sync.Once
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rnd := rand.New(rand.NewPCG(uint64(start.UnixNano()), uint64(w)))
-			for ctx.Err() == nil {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				in, price := newProductInput(rnd, i)
-				p, err := svc.Create(ctx, catalog.Product{Name: in.Name, Description: in.Description,
-					ImageFile: in.ImageFile, Price: price, Category: in.Category})
-				if err == nil {
-					_, err = bs.PutProduct(ctx, &basket.Product{ProductID: p.ID, Name: p.Name, Price: p.Price, Version: p.Version})
-				}
-				if err != nil {
-					failed.Add(1)
-					once.Do(func() { firstErr = fmt.Errorf("seed product %d: %w", i, err); cancel() })
-					return
-				}
-			}
-		}()
+	res, err = seedProducts(ctx, n, workers, func(ctx context.Context, i int64, in productInput, price money.Amount) error {
+		p, err := svc.Create(ctx, catalog.Product{Name: in.Name, Description: in.Description,
+			ImageFile: in.ImageFile, Price: price, Category: in.Category})
+		if err == nil {
+			_, err = bs.PutProduct(ctx, &basket.Product{ProductID: p.ID, Name: p.Name, Price: p.Price, Version: p.Version})
+		}
+		if err != nil {
+			return fmt.Errorf("seed product %d: %w", i, err)
+		}
+		return nil
+	})
+	if err == nil {
+		err = ctx.Err()
 	}
-	wg.Wait()
-	el := time.Since(start)
-	res = SeedResult{Products: n, Errors: failed.Load(), Seconds: el.Seconds(), PerSecond: float64(n) / el.Seconds(), Workers: workers}
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = ctx.Err()
-	}
-	return res, firstErr
+	return res, err
 }

@@ -71,13 +71,41 @@ type SeedResult struct {
 func (s *shop) seed(ctx context.Context, n, workers int, deadline time.Duration) (SeedResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
-	start := time.Now()
 	out := make([]product, n)
-	var next atomic.Int64
-	var failed atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
+	res, err := seedProducts(ctx, n, workers, func(ctx context.Context, i int64, in productInput, price money.Amount) error {
+		r := s.t.do(ctx, asAdmin, "seed POST /product", time.Now(), "POST", "/product", in, http.StatusCreated)
+		var p struct{ ID string }
+		if r.Err == nil {
+			r.Err = json.Unmarshal(r.Body, &p)
+		}
+		if r.Err != nil || p.ID == "" {
+			return fmt.Errorf("seed product: %v", r.Err)
+		}
+		out[i] = product{ID: p.ID, Price: price}
+		return nil
+	})
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("seeding %d products did not finish within %s", n, deadline)
+	}
+	s.products = out
+	return res, err
+}
+
+// seedProducts creates products 0 to n-1 with workers goroutines, each
+// drawing its products' inputs from a random source of its own; create
+// makes product i. The first error create returns stops every worker and
+// is returned; a ctx that ends stops them too, without an error.
+func seedProducts(ctx context.Context, n, workers int, create func(ctx context.Context, i int64, in productInput, price money.Amount) error) (SeedResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	var (
+		next     atomic.Int64
+		failed   atomic.Int64
+		once     sync.Once
+		firstErr error
+		wg       sync.WaitGroup
+	)
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -89,28 +117,17 @@ func (s *shop) seed(ctx context.Context, n, workers int, deadline time.Duration)
 					return
 				}
 				in, price := newProductInput(rnd, i)
-				r := s.t.do(ctx, asAdmin, "seed POST /product", time.Now(), "POST", "/product", in, http.StatusCreated)
-				var p struct{ ID string }
-				if r.Err == nil {
-					r.Err = json.Unmarshal(r.Body, &p)
-				}
-				if r.Err != nil || p.ID == "" {
+				if err := create(ctx, i, in, price); err != nil {
 					failed.Add(1)
-					once.Do(func() { firstErr = fmt.Errorf("seed product: %v", r.Err); cancel() })
+					once.Do(func() { firstErr = err; cancel() })
 					return
 				}
-				out[i] = product{ID: p.ID, Price: price}
 			}
 		}()
 	}
 	wg.Wait()
 	el := time.Since(start)
-	res := SeedResult{Products: n, Errors: failed.Load(), Seconds: el.Seconds(), PerSecond: float64(n) / el.Seconds(), Workers: workers}
-	if firstErr == nil && ctx.Err() != nil {
-		firstErr = fmt.Errorf("seeding %d products did not finish within %s", n, deadline)
-	}
-	s.products = out
-	return res, firstErr
+	return SeedResult{Products: n, Errors: failed.Load(), Seconds: el.Seconds(), PerSecond: float64(n) / el.Seconds(), Workers: workers}, firstErr
 }
 
 // basketItem is one line of POST /basket.
