@@ -25,19 +25,32 @@ type item struct {
 // subscription delivers the pending events of one subscription: a ready
 // queue drained by workers, and a retry heap that a scheduler moves into the
 // ready queue when each retry falls due.
+//
+// Workers are started on demand and end when they find the ready queue
+// empty, so an idle bus keeps no worker goroutines (and no stacks grown by
+// handlers and commits): two per subscription at the default 64 were 128
+// parked goroutines. A worker that takes an item and leaves more behind
+// starts another, up to cfg.workers, so a burst still fans out to all of
+// them.
 type subscription struct {
 	b    *Bus
 	name string
 	h    bus.Handler
 
+	// ctx and wg are set by run and read only after it.
+	ctx context.Context
+	wg  *sync.WaitGroup
+
 	mu    sync.Mutex
 	ready []*item
 	retry retryHeap
+	// active counts the workers started and not yet returned.
+	active int
+	// stopped is set, once ctx has ended, by the scheduler before it
+	// returns; no worker is started after it, so none is added to wg once
+	// Close may be waiting on it.
+	stopped bool
 
-	// wake tells one idle worker that ready is not empty; a worker that takes
-	// an item and leaves more behind passes the signal on, so one signal
-	// after a commit of many events wakes as many workers as needed.
-	wake chan struct{}
 	// rewake tells the scheduler the retry heap changed.
 	rewake chan struct{}
 }
@@ -47,7 +60,6 @@ func newSubscription(b *Bus, name string, h bus.Handler) *subscription {
 		b:      b,
 		name:   name,
 		h:      h,
-		wake:   make(chan struct{}, 1),
 		rewake: make(chan struct{}, 1),
 	}
 }
@@ -72,13 +84,14 @@ func (s *subscription) load(tx *bbolt.Tx) error {
 	})
 }
 
-// run starts the workers and the retry scheduler; they stop when ctx ends.
+// run starts the retry scheduler, and workers for the records load queued;
+// they stop when ctx ends.
 func (s *subscription) run(ctx context.Context, wg *sync.WaitGroup) {
-	for range s.b.cfg.workers {
-		wg.Go(func() { s.work(ctx) })
-	}
-	wg.Go(func() { s.schedule(ctx) })
-	signal(s.wake)
+	s.ctx, s.wg = ctx, wg
+	wg.Go(s.schedule)
+	s.mu.Lock()
+	s.startWorker()
+	s.mu.Unlock()
 	signal(s.rewake)
 }
 
@@ -86,8 +99,19 @@ func (s *subscription) run(ctx context.Context, wg *sync.WaitGroup) {
 func (s *subscription) enqueue(it *item) {
 	s.mu.Lock()
 	s.ready = append(s.ready, it)
+	s.startWorker()
 	s.mu.Unlock()
-	signal(s.wake)
+}
+
+// startWorker starts a worker if items are ready and fewer than cfg.workers
+// run; the caller holds s.mu. A running worker may take the item first, in
+// which case the new one finds the queue empty and returns.
+func (s *subscription) startWorker() {
+	if len(s.ready) == 0 || s.active >= s.b.cfg.workers || s.stopped || s.ctx.Err() != nil {
+		return
+	}
+	s.active++
+	s.wg.Go(s.work)
 }
 
 func signal(c chan struct{}) {
@@ -97,69 +121,64 @@ func signal(c chan struct{}) {
 	}
 }
 
-func (s *subscription) work(ctx context.Context) {
+func (s *subscription) work() {
 	for {
-		it := s.take(ctx)
+		it := s.take()
 		if it == nil {
 			return
 		}
-		s.deliver(ctx, it)
+		s.deliver(s.ctx, it)
 	}
 }
 
-// take returns the next ready item, or nil once ctx has ended.
-func (s *subscription) take(ctx context.Context) *item {
-	for {
-		if ctx.Err() != nil {
-			return nil
-		}
-		s.mu.Lock()
-		if n := len(s.ready); n > 0 {
-			it := s.ready[0]
-			s.ready[0] = nil
-			s.ready = s.ready[1:]
-			s.mu.Unlock()
-			if n > 1 {
-				signal(s.wake)
-			}
-			return it
-		}
-		s.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.wake:
-		}
+// take returns the next ready item, or nil, and the worker ends, once the
+// queue is empty or ctx has ended. A worker that leaves items behind starts
+// another.
+func (s *subscription) take() *item {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.ready) == 0 || s.ctx.Err() != nil {
+		s.active--
+		return nil
 	}
+	it := s.ready[0]
+	s.ready[0] = nil
+	s.ready = s.ready[1:]
+	s.startWorker()
+	return it
 }
 
-// schedule moves retries into the ready queue as they fall due.
-func (s *subscription) schedule(ctx context.Context) {
+// schedule moves retries into the ready queue as they fall due. It marks
+// the subscription stopped when ctx ends.
+func (s *subscription) schedule() {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		now := time.Now()
-		moved := false
 		var next time.Duration = -1
 		s.mu.Lock()
+		moved := false
 		for s.retry.Len() > 0 && !s.retry[0].rec.At.After(now) {
 			s.ready = append(s.ready, heap.Pop(&s.retry).(*item))
 			moved = true
+		}
+		if moved {
+			s.startWorker()
 		}
 		if s.retry.Len() > 0 {
 			next = s.retry[0].rec.At.Sub(now)
 		}
 		s.mu.Unlock()
-		if moved {
-			signal(s.wake)
-		}
 		var due <-chan time.Time
 		if next >= 0 {
 			timer.Reset(next)
 			due = timer.C
 		}
 		select {
-		case <-ctx.Done():
+		case <-s.ctx.Done():
+			s.mu.Lock()
+			s.stopped = true
+			s.mu.Unlock()
 			return
 		case <-s.rewake:
 		case <-due:
