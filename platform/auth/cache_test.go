@@ -83,6 +83,34 @@ func TestVerifierCacheIsBounded(t *testing.T) {
 	}
 }
 
+// TestVerifierCacheExpiry: an entry is served while now is before its
+// expiry and never at or after it.
+func TestVerifierCacheExpiry(t *testing.T) {
+	exp := time.Unix(1_900_000_000, 0) // a JWT's exp: whole seconds
+	for _, tc := range []struct {
+		name string
+		exp  time.Time
+		now  time.Time
+		want bool
+	}{
+		{"Before", exp, exp.Add(-time.Nanosecond), true},
+		{"At", exp, exp, false},
+		{"After", exp, exp.Add(time.Nanosecond), false},
+		{"FractionalAfter", exp.Add(500 * time.Millisecond), exp.Add(600 * time.Millisecond), false},
+		{"LongBefore", exp, exp.Add(-time.Hour), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c verifiedCache
+			key := [32]byte{1}
+			c.put(key, verified{caller: Caller{User: "swn"}, exp: tc.exp})
+			got, ok := c.get(key, tc.now)
+			if ok != tc.want || (ok && got.User != "swn") {
+				t.Errorf("get at %v of an entry expiring %v = %+v, %v; want hit %v", tc.now, tc.exp, got, ok, tc.want)
+			}
+		})
+	}
+}
+
 // BenchmarkVerify is the cost a signed-in request pays for its token: in
 // full (signature, claims) the first time, from the cache after.
 func BenchmarkVerify(b *testing.B) {
