@@ -11,6 +11,7 @@ import (
 
 	"github.com/serverless-shop/shop/platform/boltdb"
 	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/bus/eventrec"
 )
 
 // Bucket is the bucket name of an outbox inside a module's bbolt file.
@@ -28,20 +29,35 @@ func PutBolt(tx *bbolt.Tx, events ...bus.Envelope) error {
 		return err
 	}
 	for _, e := range events {
-		v, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := b.Put([]byte(e.ID), v); err != nil {
+		if err := b.Put([]byte(e.ID), encode(Record{Envelope: e})); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// BoltStore is the outbox bucket of a module's bbolt file. A waiting event
-// is its Record as JSON (an envelope with attempt fields beside its own),
-// so events written before attempts were counted read as never tried.
+// encode is a waiting event's stored form, the local bus's (eventrec).
+func encode(r Record) []byte {
+	return eventrec.Record{Envelope: r.Envelope, Attempts: r.Attempts, At: r.NextAt, LastError: r.LastError}.Marshal()
+}
+
+// decode reads a waiting event: eventrec's layout, or the JSON of outboxes
+// written before it (an envelope with attempt fields beside its own; one
+// written before attempts were counted reads as never tried).
+func decode(v []byte) (Record, error) {
+	var r Record
+	if len(v) > 0 && v[0] == '{' {
+		err := json.Unmarshal(v, &r)
+		return r, err
+	}
+	er, err := eventrec.Unmarshal(v)
+	if err != nil {
+		return r, err
+	}
+	return Record{Envelope: er.Envelope, Attempts: er.Attempts, LastError: er.LastError, NextAt: er.At}, nil
+}
+
+// BoltStore is the outbox bucket of a module's bbolt file.
 type BoltStore struct{ db *bbolt.DB }
 
 var _ Store = (*BoltStore)(nil)
@@ -73,8 +89,8 @@ func (s *BoltStore) Scan(_ context.Context, after string, limit int) ([]Record, 
 			k, v = c.Next()
 		}
 		for ; k != nil && len(out) < limit; k, v = c.Next() {
-			var r Record
-			if err := json.Unmarshal(v, &r); err != nil {
+			r, err := decode(v)
+			if err != nil {
 				return fmt.Errorf("outbox event %q: %w", k, err)
 			}
 			out = append(out, r)
@@ -125,8 +141,8 @@ func (s *BoltStore) Fail(_ context.Context, failures ...Failure) error {
 			if v == nil {
 				continue // published meanwhile by another relay
 			}
-			var r Record
-			if err := json.Unmarshal(v, &r); err != nil {
+			r, err := decode(v)
+			if err != nil {
 				return fmt.Errorf("outbox event %q: %w", f.ID, err)
 			}
 			r.Attempts, r.LastError, r.NextAt = f.Attempts, f.LastError, f.NextAt
@@ -139,7 +155,7 @@ func (s *BoltStore) Fail(_ context.Context, failures ...Failure) error {
 				}
 				continue
 			}
-			if err := putJSON(b, f.ID, r); err != nil {
+			if err := b.Put([]byte(f.ID), encode(r)); err != nil {
 				return err
 			}
 		}
@@ -147,20 +163,17 @@ func (s *BoltStore) Fail(_ context.Context, failures ...Failure) error {
 	})
 }
 
+// putDead keeps a dead letter as JSON: they are few, and read by people.
 func putDead(tx *bbolt.Tx, d deadRecord) error {
 	dead, err := tx.CreateBucketIfNotExists(DeadBucket)
 	if err != nil {
 		return err
 	}
-	return putJSON(dead, d.ID, d)
-}
-
-func putJSON(b *bbolt.Bucket, id string, v any) error {
-	val, err := json.Marshal(v)
+	val, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(id), val)
+	return dead.Put([]byte(d.ID), val)
 }
 
 // DeadLetters implements Store.
@@ -235,11 +248,11 @@ func (s *BoltStore) Stats(_ context.Context) (Stats, error) {
 		}
 		st.Depth = b.Stats().KeyN
 		if _, v := b.Cursor().First(); v != nil {
-			var e bus.Envelope
-			if err := json.Unmarshal(v, &e); err != nil {
+			r, err := decode(v)
+			if err != nil {
 				return err
 			}
-			st.Oldest = e.Time
+			st.Oldest = r.Time
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/bus/eventrec"
 )
 
 // DeadLetter is an event a subscription gave up on after its last attempt.
@@ -35,7 +36,7 @@ func (b *Bus) DeadLetters(ctx context.Context, subscription string, limit int) (
 	err := b.db.View(func(tx *bbolt.Tx) error {
 		c := deadBucket(tx, subscription).Cursor()
 		for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
-			rec, err := unmarshalRecord(v)
+			rec, err := eventrec.Unmarshal(v)
 			if err != nil {
 				return fmt.Errorf("dead letter %q: %w", k, err)
 			}
@@ -102,15 +103,12 @@ func (b *Bus) replay(ctx context.Context, subscription string, id *string) (int,
 			}
 		}
 		for _, k := range keys {
-			rec, err := unmarshalRecord(dead.Get(k))
+			rec, err := eventrec.Unmarshal(dead.Get(k))
 			if err != nil {
 				return fmt.Errorf("dead letter %q: %w", k, err)
 			}
 			rec.Attempts, rec.At, rec.LastError = 0, time.Time{}, ""
-			val, err := rec.marshal()
-			if err != nil {
-				return err
-			}
+			val := rec.Marshal()
 			seq, err := pending.NextSequence()
 			if err != nil {
 				return err

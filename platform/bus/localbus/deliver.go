@@ -13,6 +13,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/serverless-shop/shop/platform/bus"
+	"github.com/serverless-shop/shop/platform/bus/eventrec"
 )
 
 // item is one pending record of one subscription, held in memory while the
@@ -70,7 +71,7 @@ func (s *subscription) load(tx *bbolt.Tx) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return pendingBucket(tx, s.name).ForEach(func(k, v []byte) error {
-		rec, err := unmarshalRecord(v)
+		rec, err := eventrec.Unmarshal(v)
 		if err != nil {
 			return fmt.Errorf("subscription %q key %x: %w", s.name, k, err)
 		}
@@ -223,14 +224,10 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 	log.Warn().Err(err).Int("attempt", it.rec.Attempts).Time("retry_at", it.rec.At).Msg("bus: handler failed")
 	// Should the stored copy keep its older attempt count, the retry still
 	// happens from memory.
-	if val, err := it.rec.marshal(); err != nil {
-		log.Error().Err(err).Msg("bus: cannot record failed attempt")
-	} else {
-		key := itob(it.key)
-		s.b.writer.enqueue(func(tx *bbolt.Tx) error {
-			return pendingBucket(tx, s.name).Put(key, val)
-		})
-	}
+	key, val := itob(it.key), it.rec.Marshal()
+	s.b.writer.enqueue(func(tx *bbolt.Tx) error {
+		return pendingBucket(tx, s.name).Put(key, val)
+	})
 	s.mu.Lock()
 	heap.Push(&s.retry, it)
 	s.mu.Unlock()
@@ -239,12 +236,7 @@ func (s *subscription) deliver(ctx context.Context, it *item) {
 
 func (s *subscription) deadLetter(it *item, log zerolog.Logger) {
 	it.rec.At = time.Now().UTC()
-	val, err := it.rec.marshal()
-	if err != nil {
-		log.Error().Err(err).Msg("bus: cannot dead-letter event; it stays pending until restart")
-		return
-	}
-	key, id := itob(it.key), []byte(it.rec.Envelope.ID)
+	key, id, val := itob(it.key), []byte(it.rec.Envelope.ID), it.rec.Marshal()
 	// Put before Delete: if the op fails halfway the event stays pending
 	// rather than vanishing.
 	s.b.writer.enqueue(func(tx *bbolt.Tx) error {

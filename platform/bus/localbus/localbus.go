@@ -238,11 +238,7 @@ func (b *Bus) Publish(ctx context.Context, events ...bus.Envelope) error {
 	for _, e := range events {
 		for _, s := range b.routes[e.DetailType] {
 			rec := record{Envelope: e}
-			val, err := rec.marshal()
-			if err != nil {
-				return fmt.Errorf("localbus: encode event %s: %w", e.ID, err)
-			}
-			targets = append(targets, target{s: s, rec: rec, val: val})
+			targets = append(targets, target{s: s, rec: rec, val: rec.Marshal()})
 		}
 	}
 	if len(targets) == 0 {

@@ -1,4 +1,4 @@
-package localbus
+package eventrec
 
 import (
 	"bytes"
@@ -18,14 +18,11 @@ import (
 // and what it accepts encodes to bytes that decode to the same record.
 func FuzzRecordCodec(f *testing.F) {
 	now := time.Date(2026, 11, 27, 8, 0, 0, 123456789, time.UTC)
-	seed := record{Envelope: bus.Envelope{ID: "01935c2e-7d1a-7c3e-9a4b-5d6e7f809123", Source: "com.swn.basket.checkoutbasket",
+	seed := Record{Envelope: bus.Envelope{ID: "01935c2e-7d1a-7c3e-9a4b-5d6e7f809123", Source: "com.swn.basket.checkoutbasket",
 		DetailType: "CheckoutBasket", Time: now, Detail: []byte(`{"checkoutId":"c1", "total": 1900.80, "html":"<&>"}`),
 		TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", TraceState: "congo=t61rcWkgMzE"},
 		Attempts: 3, At: now.Add(time.Second), LastError: "fails on purpose"}
-	b, err := seed.marshal()
-	if err != nil {
-		f.Fatal(err)
-	}
+	b := seed.Marshal()
 	f.Add(seed.Envelope.ID, seed.Envelope.Source, seed.Envelope.DetailType, now.Unix(), int64(now.Nanosecond()), int16(0),
 		[]byte(seed.Envelope.Detail), seed.Attempts, seed.At.UnixNano(), seed.LastError, b)
 	f.Add("", "", "", int64(0), int64(0), int16(60), []byte(nil), 0, int64(0), "", []byte{recordVersion})
@@ -41,29 +38,23 @@ func FuzzRecordCodec(f *testing.F) {
 		if offsetMin %= 24 * 60; offsetMin != 0 {
 			when = when.In(time.FixedZone("", int(offsetMin)*60))
 		}
-		in := record{Envelope: bus.Envelope{ID: id, Source: source, DetailType: detailType, Time: when, Detail: detail},
+		in := Record{Envelope: bus.Envelope{ID: id, Source: source, DetailType: detailType, Time: when, Detail: detail},
 			Attempts: attempts, LastError: lastError}
 		if at != 0 {
 			in.At = time.Unix(0, at).UTC()
 		}
-		b, err := in.marshal()
-		if err != nil {
-			t.Fatalf("%+v does not encode: %v", in, err)
-		}
-		out, err := unmarshalRecord(b)
+		b := in.Marshal()
+		out, err := Unmarshal(b)
 		if err != nil || !sameRecord(out, in) {
 			t.Fatalf("%+v encodes to %x, which decodes to %+v, %v", in, b, out, err)
 		}
 
-		got, err := unmarshalRecord(raw)
+		got, err := Unmarshal(raw)
 		if err != nil {
 			return
 		}
-		b, err = got.marshal()
-		if err != nil {
-			t.Fatalf("%x decodes to %+v, which does not encode: %v", raw, got, err)
-		}
-		if again, err := unmarshalRecord(b); err != nil || !sameRecord(again, got) {
+		b = got.Marshal()
+		if again, err := Unmarshal(b); err != nil || !sameRecord(again, got) {
 			t.Fatalf("%x decodes to %+v, which encodes to %x, which decodes to %+v, %v", raw, got, b, again, err)
 		}
 	})
@@ -71,7 +62,7 @@ func FuzzRecordCodec(f *testing.F) {
 
 // sameRecord reports whether a and b hold the same event: the same detail
 // bytes, the same instant at the same offset, and every other field equal.
-func sameRecord(a, b record) bool {
+func sameRecord(a, b Record) bool {
 	_, aOff := a.Envelope.Time.Zone()
 	_, bOff := b.Envelope.Time.Zone()
 	if !bytes.Equal(a.Envelope.Detail, b.Envelope.Detail) || !a.Envelope.Time.Equal(b.Envelope.Time) || aOff != bOff {
@@ -98,19 +89,15 @@ func TestRecordTimeOffsets(t *testing.T) {
 		{"ZeroOffsetNotUTC", base.In(time.FixedZone("", 0))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			in := record{Envelope: bus.Envelope{ID: "e1", Source: "s", DetailType: "d", Time: c.when, Detail: []byte(`{}`)}}
-			b, err := in.marshal()
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := unmarshalRecord(b)
+			in := Record{Envelope: bus.Envelope{ID: "e1", Source: "s", DetailType: "d", Time: c.when, Detail: []byte(`{}`)}}
+			got, err := Unmarshal(in.Marshal())
 			if err != nil || !sameRecord(got, in) {
 				t.Fatalf("got %+v, %v; want %+v", got, err, in)
 			}
 		})
 	}
 	t.Run("FirstLayout", func(t *testing.T) {
-		in := record{Envelope: bus.Envelope{ID: "e1", Source: "s", DetailType: "d", Time: base.In(time.FixedZone("", 3600)), Detail: []byte(`{}`)}}
+		in := Record{Envelope: bus.Envelope{ID: "e1", Source: "s", DetailType: "d", Time: base.In(time.FixedZone("", 3600)), Detail: []byte(`{}`)}}
 		// Written as version 1 did: the same fields, the time as MarshalBinary.
 		ts, _ := in.Envelope.Time.MarshalBinary()
 		v1 := []byte{recordVersionV1}
@@ -119,7 +106,7 @@ func TestRecordTimeOffsets(t *testing.T) {
 			v1 = append(v1, f...)
 		}
 		v1 = append(v1, 0, 0, 0) // no attempts, no next time, no last error, and no trace context
-		got, err := unmarshalRecord(v1)
+		got, err := Unmarshal(v1)
 		if err != nil || !sameRecord(got, in) {
 			t.Fatalf("version 1 record %x: got %+v, %v; want %+v", v1, got, err, in)
 		}
