@@ -106,6 +106,11 @@ func (s *BoltStore) Scan(_ context.Context, after string, limit int) ([]Record, 
 // events are published again.
 const removeWait = 20 * time.Millisecond
 
+var _ LaterRemover = (*BoltStore)(nil)
+
+// RemovesLater implements LaterRemover: Remove rides the next commit.
+func (*BoltStore) RemovesLater() bool { return true }
+
 // Remove implements Store. It shares the next commit of the module's file
 // rather than taking one of its own.
 func (s *BoltStore) Remove(_ context.Context, ids ...string) error {

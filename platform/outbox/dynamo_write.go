@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,18 +26,23 @@ const unprocessedTries = 8
 // Remove implements Store: BatchWriteItem, 25 deletes a call, resending
 // unprocessed items (throttling) with backoff.
 func (s *DynamoStore) Remove(ctx context.Context, ids ...string) error {
-	for len(ids) > 0 {
+	// A BatchWriteItem takes 25 deletes; the batches go at once, so that a
+	// sweep of 100 waits for one round trip rather than four.
+	var (
+		wg     sync.WaitGroup
+		failed = make([]error, (len(ids)+batchWriteMax-1)/batchWriteMax)
+	)
+	for i := 0; len(ids) > 0; i++ {
 		n := min(len(ids), batchWriteMax)
 		reqs := make([]types.WriteRequest, n)
-		for i, id := range ids[:n] {
-			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: s.key(s.stream, id)}}
+		for j, id := range ids[:n] {
+			reqs[j] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: s.key(s.stream, id)}}
 		}
-		if err := s.batchWrite(ctx, reqs); err != nil {
-			return err
-		}
+		wg.Go(func() { failed[i] = s.batchWrite(ctx, reqs) })
 		ids = ids[n:]
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(failed...)
 }
 
 // errUnprocessed is why a batch is sent again.

@@ -91,8 +91,13 @@ type Relay struct {
 	// flushing serialises Flush, so the background loop and a synchronous
 	// caller do not publish the same events twice.
 	flushing sync.Mutex
+	// background is whether Run removes published events in the
+	// background: from a store whose Remove waits for a later commit
+	// (LaterRemover).
+	background bool
 	// removing holds the ids Run published whose removal from the store has
-	// not committed yet: Run removes in the background, so that the next
+	// not committed yet: Run removes in the background (on a LaterRemover),
+	// so that the next
 	// sweep (the next checkout's event) does not wait for that commit, and
 	// no sweep publishes these again meanwhile. removes counts the removals
 	// under way.
@@ -116,7 +121,23 @@ func NewRelay(store Store, pub bus.Publisher, interval time.Duration, log zerolo
 	for _, o := range opts {
 		o(r)
 	}
+	if lr, ok := store.(LaterRemover); ok {
+		r.background = lr.RemovesLater()
+	}
 	return r
+}
+
+// LaterRemover is implemented by a Store whose Remove waits for a later
+// commit: BoltStore's rides the module's next write, up to removeWait. Run
+// removes from such a store in the background, so that the wait holds up
+// no event. From any other store, whose Remove is a round trip, Run removes
+// before it sweeps again: a sweep reads every event still being removed,
+// and on DynamoDB, where removals lag behind a stream of writes, sweeps
+// reading them again cost a durable POST /product about 60 % more CPU
+// (README, Performance).
+type LaterRemover interface {
+	// RemovesLater reports whether Remove waits for a later commit.
+	RemovesLater() bool
 }
 
 // Notify tells the relay an outbox write committed. It never blocks.
@@ -130,8 +151,9 @@ func (r *Relay) Notify() {
 
 // Run relays until ctx is done. A Flush that fails (the outbox cannot be
 // read or written) is retried with backoff, which Notify cuts short. Unlike
-// Flush, it forgets published events in the background; it returns once
-// those removals have committed.
+// Flush, it forgets published events in the background on a store whose
+// removals wait for a later commit (LaterRemover); it returns once those
+// removals have committed.
 func (r *Relay) Run(ctx context.Context) {
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
@@ -139,7 +161,7 @@ func (r *Relay) Run(ctx context.Context) {
 	retry := &backoff.ExponentialBackOff{InitialInterval: r.retryBase, RandomizationFactor: 0.5,
 		Multiplier: 2, MaxInterval: r.retryMax}
 	for {
-		err := r.flush(ctx, true)
+		err := r.flush(ctx, r.background)
 		if ctx.Err() != nil {
 			return
 		}

@@ -3,6 +3,8 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -196,6 +198,10 @@ type gatedRemove struct {
 	removes atomic.Int64
 }
 
+// RemovesLater makes Run remove from the gated store in the background,
+// on both backends, as it does from a BoltStore.
+func (g *gatedRemove) RemovesLater() bool { return true }
+
 func (g *gatedRemove) Remove(ctx context.Context, ids ...string) error {
 	g.removes.Add(1)
 	<-g.release
@@ -228,7 +234,7 @@ func (c *counting) count(e bus.Envelope) int {
 }
 
 // TestRunDoesNotWaitForRemoval: Run forgets published events in the
-// background, so an event committed while the last one's removal is still
+// background from a store that removes later, so an event committed while the last one's removal is still
 // under way is published at once, and the one being removed is not
 // published again; once removals commit the outbox is empty.
 func TestRunDoesNotWaitForRemoval(t *testing.T) {
@@ -256,4 +262,58 @@ func TestRunDoesNotWaitForRemoval(t *testing.T) {
 		release()
 		bustest.Eventually(t, await, func() bool { return len(mustScan(t, s)) == 0 }, "published events left in the outbox")
 	})
+}
+
+// sweepWatch fails the test if a sweep reads an event that was published
+// before the sweep began.
+type sweepWatch struct {
+	outbox.Store
+	t   *testing.T
+	pub *counting
+}
+
+func (w *sweepWatch) Scan(ctx context.Context, after string, limit int) ([]outbox.Record, error) {
+	w.pub.mu.Lock()
+	published := maps.Clone(w.pub.got)
+	w.pub.mu.Unlock()
+	recs, err := w.Store.Scan(ctx, after, limit)
+	for _, r := range recs {
+		if published[r.ID] > 0 {
+			w.t.Errorf("a sweep read event %s, published before it began", r.ID)
+		}
+	}
+	return recs, err
+}
+
+// TestRunRemovesBeforeSweepingAgain: from a store whose removals are a
+// round trip (DynamoDB's; either backend here), Run removes what it
+// published before it sweeps again, so no sweep reads those events again.
+func TestRunRemovesBeforeSweepingAgain(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, put func(...bus.Envelope), store func() outbox.Store) {
+		pub := &counting{Publisher: newSink(t), got: map[string]int{}}
+		s := &sweepWatch{Store: store(), t: t, pub: pub}
+		r := newRelay(s, pub)
+		runRelay(t, r)
+		events := make([]bus.Envelope, 30)
+		for i := range events {
+			events[i] = event(t)
+			put(events[i])
+			r.Notify()
+		}
+		bustest.Eventually(t, await, func() bool {
+			return !slices.ContainsFunc(events, func(e bus.Envelope) bool { return pub.count(e) == 0 })
+		}, "events not published")
+		bustest.Eventually(t, await, func() bool { return len(mustScan(t, s.Store)) == 0 }, "published events left in the outbox")
+	})
+}
+
+func TestOnlyBoltRemovesLater(t *testing.T) {
+	var bolt outbox.Store = &outbox.BoltStore{}
+	if lr, ok := bolt.(outbox.LaterRemover); !ok || !lr.RemovesLater() {
+		t.Error("BoltStore does not remove later")
+	}
+	var dynamo outbox.Store = &outbox.DynamoStore{}
+	if _, ok := dynamo.(outbox.LaterRemover); ok {
+		t.Error("DynamoStore removes later")
+	}
 }
