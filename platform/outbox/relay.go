@@ -133,7 +133,7 @@ func NewRelay(store Store, pub bus.Publisher, interval time.Duration, log zerolo
 // no event. From any other store, whose Remove is a round trip, Run removes
 // before it sweeps again: a sweep reads every event still being removed,
 // and on DynamoDB, where removals lag behind a stream of writes, sweeps
-// reading them again cost a durable POST /product about 60 % more CPU
+// reading them again cost a durable POST /product about 40 % more CPU
 // (README, Performance).
 type LaterRemover interface {
 	// RemovesLater reports whether Remove waits for a later commit.
