@@ -105,11 +105,7 @@ func TestCheckoutsSurviveSIGKILL(t *testing.T) {
 			continue
 		}
 		// Committed (answered or not): the basket is gone and exactly one order follows.
-		var orders []orderBody
-		shoptest.Eventually(t, 30*time.Second, func() bool {
-			orders = userOrders(t, shop, user)
-			return len(orders) > 0
-		}, "%s: checkout committed but no order appeared", user)
+		orders := awaitOrders(t, shop, user, 30*time.Second, "%s: checkout committed but no order appeared", user)
 		if len(orders) != 1 {
 			t.Errorf("%s: %d orders, want exactly 1", user, len(orders))
 		}

@@ -155,11 +155,7 @@ func (l *faultLoad) verify(t *testing.T, shop *shoptest.Shop) (orders int) {
 			t.Errorf("%s: checkout %s was accepted but the basket is open again: the store lost a committed write", user, id)
 			continue
 		}
-		var got []orderBody
-		shoptest.Eventually(t, 60*time.Second, func() bool {
-			got = userOrders(t, shop, user)
-			return len(got) > 0
-		}, "%s: checkout committed (accepted: %v) but no order appeared", user, accepted)
+		got := awaitOrders(t, shop, user, 60*time.Second, "%s: checkout committed (accepted: %v) but no order appeared", user, accepted)
 		if len(got) != 1 || accepted && got[0].OrderID != id {
 			t.Errorf("%s: orders %+v, want exactly one, %s", user, got, id)
 		}

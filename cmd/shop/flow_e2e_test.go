@@ -78,6 +78,18 @@ func userOrders(t *testing.T, shop *shoptest.Shop, user string) []orderBody {
 	return l.Items
 }
 
+// awaitOrders waits until user has an order, within timeout, and returns
+// user's orders; format and args say what failed otherwise.
+func awaitOrders(t *testing.T, shop *shoptest.Shop, user string, timeout time.Duration, format string, args ...any) []orderBody {
+	t.Helper()
+	var orders []orderBody
+	shoptest.Eventually(t, timeout, func() bool {
+		orders = userOrders(t, shop, user)
+		return len(orders) > 0
+	}, format, args...)
+	return orders
+}
+
 func checkoutRequest(user string) string {
 	return fmt.Sprintf(`{"userName":%q,"firstName":"Ada","lastName":"Lovelace","email":"ada@example.com","address":"London","paymentMethod":1,"cardInfo":"5554443322","totalPrice":0}`, user)
 }
@@ -114,11 +126,7 @@ func checkoutFlow(t *testing.T, shop *shoptest.Shop) {
 		t.Errorf("retried checkout got %s, want the same checkoutId %s", again.CheckoutID, co.CheckoutID)
 	}
 
-	var orders []orderBody
-	shoptest.Eventually(t, 30*time.Second, func() bool {
-		orders = userOrders(t, shop, "swn")
-		return len(orders) > 0
-	}, "no order appeared")
+	orders := awaitOrders(t, shop, "swn", 30*time.Second, "no order appeared")
 	if len(orders) != 1 {
 		t.Fatalf("got %d orders, want 1: %+v", len(orders), orders)
 	}
