@@ -183,18 +183,19 @@ func (s *Store) listCategory(tx *bbolt.Tx, gen uint64, category string, r page.R
 				return nil, false, nil
 			}
 			block = append(block, product.Product{})
-			if p := &block[len(block)-1]; s.cache.copyTo(p, string(id), category) {
+			p := &block[len(block)-1]
+			if s.cache.copyTo(p, id, category) {
 				return p, true, nil
 			}
-			block = block[:len(block)-1]
 			pk, v := products.Seek(id)
 			if !bytes.Equal(pk, id) || v == nil {
 				return nil, false, errs.Errorf(errs.NotFound, "Product %s not found.", id)
 			}
-			p, err := decodeInto(&block, v)
-			if err != nil {
+			var rec record
+			if err := rec.unmarshal(v); err != nil {
 				return nil, false, err
 			}
+			rec.into(p)
 			s.cache.add(gen, p)
 			return p, true, nil
 		},

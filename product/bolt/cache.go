@@ -50,10 +50,11 @@ func (c *cache) lookup(id string) (*product.Product, uint64) {
 }
 
 // copyTo sets *dst to the cached product id whose category is category,
-// and says whether there was one.
-func (c *cache) copyTo(dst *product.Product, id, category string) bool {
+// and says whether there was one. id is bytes, as a listing reads it from
+// its index: indexing the map with string(id) does not copy it.
+func (c *cache) copyTo(dst *product.Product, id []byte, category string) bool {
 	c.mu.RLock()
-	p, ok := c.m[id]
+	p, ok := c.m[string(id)]
 	c.mu.RUnlock()
 	if ok && p.Category == category {
 		*dst = p

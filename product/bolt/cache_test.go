@@ -58,10 +58,10 @@ func TestCacheCopiesOnlyTheCategoryAsked(t *testing.T) {
 	_, gen := c.lookup("a")
 	c.add(gen, &product.Product{ID: "a", Category: "TV"})
 	var p product.Product
-	if c.copyTo(&p, "a", "Phone") {
+	if c.copyTo(&p, []byte("a"), "Phone") {
 		t.Fatalf("copyTo for category Phone took %+v", p)
 	}
-	if !c.copyTo(&p, "a", "TV") || p.ID != "a" {
+	if !c.copyTo(&p, []byte("a"), "TV") || p.ID != "a" {
 		t.Fatalf("copyTo for category TV: got %+v, want product a", p)
 	}
 }
